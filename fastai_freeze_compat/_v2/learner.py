@@ -1,0 +1,168 @@
+"""fastai v1's ``Learner`` (``fastai/basic_train.py``) as a subclass of fastai 2's ``Learner``.
+
+Every fastai 2 method still works; what v1 defined differently is written here: the v1 signature,
+``layer_groups`` (lists of leaf modules, not parameter groups), ``split``, ``freeze_to`` /
+``freeze`` / ``unfreeze``, ``lr_range`` and ``create_opt(lr, wd=0.)``. The optimizer's parameter
+groups are the layer groups, so fastai 2's ``fit`` / ``fit_one_cycle`` see v1's groups.
+"""
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+from fastai.callback.core import Callback
+from fastai.learner import Learner as _Learner
+from torch import nn
+
+from .optim import AdamW, defaults, resolve_opt_func
+from .torch_core import bn_types, even_mults, flatten_model, requires_grad, split_model, split_no_wd_params
+
+__all__ = ["Learner"]
+
+
+def _as_cbs(callback_fns, callbacks):
+    cbs = []
+    for cb in list(callback_fns or []) + list(callbacks or []):
+        if isinstance(cb, Callback) or (isinstance(cb, type) and issubclass(cb, Callback)):
+            cbs.append(cb)
+        else:
+            raise TypeError(f"{cb!r} is not a fastai 2 Callback. v1 callbacks are not bridged by "
+                            "fastai_freeze_compat yet: pass the fastai 2 callback (class or instance), "
+                            "e.g. `callback_fns=[fastai.callback.tracker.SaveModelCallback]`.")
+    return cbs
+
+
+class Learner(_Learner):
+    "Trainer for `model` using `data` to minimize `loss_func` with optimizer `opt_func` (fastai v1 API)."
+
+    def __init__(self, data, model, opt_func=AdamW, loss_func=None, metrics=None, true_wd=True, bn_wd=True,
+                 wd=defaults.wd, train_bn=True, path=None, model_dir="models", callback_fns=None,
+                 callbacks=None, layer_groups=None, add_time=True, silent=None):
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        self.true_wd, self.add_time, self.silent = true_wd, add_time, silent
+        self.__dict__["_layer_groups"] = None
+        # v1 put the model on the data's device at construction.
+        device = getattr(data, "device", None)
+        if device is not None: model = model.to(device)
+        super().__init__(data, model, loss_func=loss_func, opt_func=opt_func, lr=defaults.lr,
+                         splitter=self._layer_group_params, cbs=_as_cbs(callback_fns, callbacks),
+                         metrics=metrics, path=path, model_dir=model_dir, wd=wd, wd_bn_bias=bn_wd,
+                         train_bn=train_bn)
+        self.layer_groups = layer_groups or [nn.Sequential(*flatten_model(self.model))]
+
+    # -- v1 names for fastai 2 attributes -------------------------------------------------------
+    @property
+    def data(self):
+        "The `DataLoaders` (v1: `DataBunch`) this learner trains on."
+        return self.dls
+
+    @data.setter
+    def data(self, v): self.dls = v
+
+    @property
+    def bn_wd(self):
+        "Apply weight decay to BatchNorm and bias parameters too (v1 default: True)."
+        return self.wd_bn_bias
+
+    @bn_wd.setter
+    def bn_wd(self, v): self.wd_bn_bias = v
+
+    # -- layer groups -----------------------------------------------------------------------------
+    @property
+    def layer_groups(self):
+        "v1's layer groups: a list of `nn.Sequential`, each holding leaf modules of the model."
+        return self.__dict__.get("_layer_groups")
+
+    @layer_groups.setter
+    def layer_groups(self, groups):
+        if isinstance(groups, nn.Module) or not isinstance(groups, Iterable):
+            raise TypeError("layer_groups must be a list of modules (e.g. `[nn.Sequential(...), ...]`), "
+                            f"got {type(groups).__name__}")
+        groups = list(groups)
+        bad = [type(g).__name__ for g in groups if not isinstance(g, nn.Module)]
+        if not groups or bad:
+            raise TypeError("layer_groups must be a non-empty list of nn.Module"
+                            + (f"; got {', '.join(bad)}" if bad else ""))
+        self.__dict__["_layer_groups"] = groups
+        # The optimizer's groups are the layer groups: the next fit builds it over the new ones.
+        self.opt = None
+
+    def _layer_group_params(self, model=None):
+        return [list(g.parameters()) for g in self.layer_groups]
+
+    def split(self, split_on):
+        "Split the model at `split_on`: modules to split at, or a function of the model returning them."
+        if callable(split_on) and not isinstance(split_on, nn.Module): split_on = split_on(self.model)
+        self.layer_groups = split_model(self.model, split_on)
+        return self
+
+    # -- freezing -------------------------------------------------------------------------------
+    def freeze_to(self, n):
+        "Freeze layers up to layer group `n`."
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"freeze_to(n) takes the integer index of a layer group, got {n!r} "
+                            f"({type(n).__name__}); this learner has {len(self.layer_groups)} groups, "
+                            "so use e.g. `learn.freeze_to(-1)` or `learn.freeze_to(1)`")
+        if hasattr(self.model, "reset"): self.model.reset()
+        for g in self.layer_groups[:n]:
+            for l in g:
+                if not self.train_bn or not isinstance(l, bn_types): requires_grad(l, False)
+        for g in self.layer_groups[n:]: requires_grad(g, True)
+        # v1's optimizer held only trainable parameters; fastai 2's holds all and still steps (and
+        # weight-decays) any parameter that keeps a gradient, so frozen ones drop theirs.
+        for p in self.model.parameters():
+            if not p.requires_grad: p.grad = None
+        self.create_opt(defaults.lr)
+        k = len(self.layer_groups)
+        self.opt.frozen_idx = min(n if n >= 0 else max(k + n, 0), k)
+
+    def freeze(self):
+        "Freeze up to last layer group."
+        if len(self.layer_groups) <= 1:
+            raise AssertionError(f"freeze() needs more than one layer group, this learner has "
+                                 f"{len(self.layer_groups)}: split the model first, e.g. "
+                                 "`learn.split(lambda m: (m[1],))`, or use `learn.freeze_to(n)`")
+        self.freeze_to(-1)
+
+    def unfreeze(self):
+        "Unfreeze entire model."
+        self.freeze_to(0)
+
+    # -- optimizer --------------------------------------------------------------------------------
+    def lr_range(self, lr):
+        "Build differential learning rates from `lr`."
+        if not isinstance(lr, slice): return lr
+        n = len(self.layer_groups)
+        if lr.start: res = even_mults(lr.start, lr.stop, n)
+        else: res = [lr.stop / 10] * (n - 1) + [lr.stop]
+        return np.array(res)
+
+    def _lr_list(self, lr):
+        n = len(self.layer_groups)
+        lrs = self.lr_range(lr)
+        lrs = [float(v) for v in np.array(lrs, dtype=float).reshape(-1)]
+        if len(lrs) == 1: lrs = lrs * n
+        if len(lrs) != n:
+            raise ValueError(f"got {len(lrs)} learning rates for {n} layer groups: pass one per layer group, "
+                             "a single float, or a slice")
+        return lrs
+
+    def create_opt(self, lr=None, wd=0.):
+        "Create optimizer with `lr` learning rate and `wd` weight decay."
+        # fastai 2 calls `create_opt()` without arguments (fit, fit_one_cycle): then use `self.lr`.
+        lrs = self._lr_list(self.lr if lr is None else lr)
+        opt_func = resolve_opt_func(self.opt_func, self.true_wd)
+        self.opt = opt_func(self._layer_group_params(), lr=lrs[-1])
+        wds = listify_wd(wd, len(lrs))
+        self.opt.set_hypers(lr=lrs, wd=wds)
+        if not self.bn_wd and hasattr(self.opt, "state"):
+            for p in split_no_wd_params(self.layer_groups)[1::2]:
+                for q in p: self.opt.state[q]["do_wd"] = False
+
+
+def listify_wd(wd, n):
+    wds = [float(v) for v in np.array(wd, dtype=float).reshape(-1)]
+    if len(wds) == 1: wds = wds * n
+    if len(wds) != n:
+        raise ValueError(f"got {len(wds)} weight decays for {n} layer groups: pass one per layer group or a float")
+    return wds

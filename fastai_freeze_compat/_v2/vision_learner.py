@@ -1,0 +1,153 @@
+"""fastai v1's ``cnn_learner`` (``fastai/vision/learner.py`` in 1.0.61) on fastai 2.
+
+The body is cut with fastai 2's ``create_body`` (same cut rules as 1.0.61) at v1's cut; the head is
+v1's (``Linear`` layers with bias, BatchNorm with torch's default init); features are counted the way
+v1 counted them (a 64x64 dummy batch, so the random stream matches v1's); layer groups, freezing and
+head init follow v1's order: split, freeze if pretrained, then init the head.
+"""
+import inspect
+import warnings
+
+import torch
+from fastai.data.transforms import get_c
+from fastai.layers import AdaptiveConcatPool2d, Flatten
+from fastai.vision.learner import create_body as _v2_create_body
+from torch import nn
+
+from .learner import Learner
+from .model_meta import cnn_config
+from .torch_core import apply_init, flatten_model, listify
+
+__all__ = ["cnn_learner", "create_cnn", "create_cnn_model", "create_body", "create_head", "bn_drop_lin",
+           "num_features_model", "has_pool_type", "v1_pretrained_weights"]
+
+from fastai.vision.learner import has_pool_type  # noqa: E402  fastai 2 fixed it the way 1.0.61 did
+
+
+def _check_arch(arch):
+    if isinstance(arch, str):
+        raise TypeError(f"base_arch must be a model function such as `models.resnet18`, got the string {arch!r}; "
+                        f"use `getattr(fv.models, {arch!r})`")
+    if isinstance(arch, nn.Module) or not callable(arch):
+        raise TypeError(f"base_arch must be a callable that builds a model (e.g. `models.resnet18`), "
+                        f"got {type(arch).__name__} {arch!r:.80}")
+
+
+def v1_pretrained_weights(arch):
+    """The torchvision weights v1 loaded for `arch` with `pretrained=True`, or None if `arch` is not a
+    torchvision builder with an `IMAGENET1K_V1` entry."""
+    # torchvision 0.13 replaced `pretrained=True` with `weights=`: the legacy flag mapped to
+    # IMAGENET1K_V1, while `weights='DEFAULT'` (fastai 2) is IMAGENET1K_V2 for resnet50+ and mobilenet_v2.
+    try:
+        from torchvision.models import get_model_weights
+        enum = get_model_weights(arch)
+    except Exception:
+        return None
+    return getattr(enum, "IMAGENET1K_V1", None)
+
+
+def _build_arch(arch, pretrained):
+    _check_arch(arch)
+    try: takes_weights = "weights" in inspect.signature(arch).parameters
+    except (TypeError, ValueError): takes_weights = False
+    if takes_weights:
+        weights = v1_pretrained_weights(arch) if pretrained else None
+        if pretrained and weights is None:
+            raise ValueError(f"{getattr(arch, '__name__', arch)} has no IMAGENET1K_V1 weights, which fastai v1 "
+                             "loaded with pretrained=True; pass pretrained=False")
+        return arch(weights=weights)
+    # A v1-style architecture function: v1 called `arch(pretrained)` positionally.
+    return arch(pretrained)
+
+
+def create_body(arch, pretrained=True, cut=None):
+    "Cut off the body of a typically pretrained `model` at `cut` (int) or cut the model as specified by `cut(model)` (function)."
+    model = _build_arch(arch, pretrained)
+    cut = cut if cut is not None else cnn_config(arch)["cut"]
+    return _v2_create_body(model, n_in=3, pretrained=pretrained, cut=cut)
+
+
+def bn_drop_lin(n_in, n_out, bn=True, p=0., actn=None):
+    "Sequence of batchnorm (if `bn`), dropout (with `p`) and linear (`n_in`,`n_out`) layers followed by `actn`."
+    # fastai 2's LinBnDrop drops the Linear bias after a BatchNorm and sets BN bias to 1e-3; v1 did neither.
+    layers = [nn.BatchNorm1d(n_in)] if bn else []
+    if p != 0: layers.append(nn.Dropout(p))
+    layers.append(nn.Linear(n_in, n_out))
+    if actn is not None: layers.append(actn)
+    return layers
+
+
+def create_head(nf, nc, lin_ftrs=None, ps=0.5, concat_pool=True, bn_final=False):
+    "Model head that takes `nf` features (already doubled for concat pooling, as in v1), runs through `lin_ftrs`, and about `nc` classes."
+    lin_ftrs = [nf, 512, nc] if lin_ftrs is None else [nf] + list(lin_ftrs) + [nc]
+    ps = listify(ps)
+    if len(ps) == 1: ps = [ps[0] / 2] * (len(lin_ftrs) - 2) + ps
+    actns = [nn.ReLU(inplace=True)] * (len(lin_ftrs) - 2) + [None]
+    pool = AdaptiveConcatPool2d() if concat_pool else nn.AdaptiveAvgPool2d(1)
+    layers = [pool, Flatten()]
+    for ni, no, p, actn in zip(lin_ftrs[:-1], lin_ftrs[1:], ps, actns):
+        layers += bn_drop_lin(ni, no, True, p, actn)
+    if bn_final: layers.append(nn.BatchNorm1d(lin_ftrs[-1], momentum=0.01))
+    return nn.Sequential(*layers)
+
+
+def _in_channels(m):
+    for l in flatten_model(m):
+        if hasattr(l, "weight"): return l.weight.shape[1]
+    raise ValueError("the body has no layer with a weight, so its input channels are unknown: check `cut`")
+
+
+def num_features_model(m):
+    "Return the number of output features for `m`, probing with v1's 64x64 (then larger) dummy batch."
+    # fastai 2 starts at 32x32: a different amount of random numbers drawn, so the head would differ.
+    sz = 64
+    while True:
+        try:
+            p = next(m.parameters())
+            x = p.new(1, _in_channels(m), sz, sz).requires_grad_(False).uniform_(-1., 1.)
+            with torch.no_grad(): return m.eval()(x).shape[1]
+        except Exception:
+            sz *= 2
+            if sz > 2048: raise
+
+
+def create_cnn_model(base_arch, nc, cut=None, pretrained=True, lin_ftrs=None, ps=0.5, custom_head=None,
+                     bn_final=False, concat_pool=True):
+    "Create custom convnet architecture"
+    body = create_body(base_arch, pretrained, cut)
+    if custom_head is None:
+        nf = num_features_model(nn.Sequential(*body.children())) * (2 if concat_pool else 1)
+        head = create_head(nf, nc, lin_ftrs, ps=ps, concat_pool=concat_pool, bn_final=bn_final)
+    else: head = custom_head
+    return nn.Sequential(body, head)
+
+
+def _n_classes(data):
+    c = getattr(data, "c", None)
+    if c is None:
+        try: c = get_c(data)
+        except Exception: c = None
+    if c is None:
+        raise ValueError("cannot tell the number of classes from `data`: pass DataLoaders for a "
+                         "classification task (with a vocab) or set `data.c`")
+    return c
+
+
+def cnn_learner(data, base_arch, cut=None, pretrained=True, lin_ftrs=None, ps=0.5, custom_head=None,
+                split_on=None, bn_final=False, init=nn.init.kaiming_normal_, concat_pool=True, **kwargs):
+    "Build convnet style learner."
+    _check_arch(base_arch)
+    meta = cnn_config(base_arch)
+    model = create_cnn_model(base_arch, _n_classes(data), cut, pretrained, lin_ftrs, ps=ps,
+                             custom_head=custom_head, bn_final=bn_final, concat_pool=concat_pool)
+    learn = Learner(data, model, **kwargs)
+    learn.split(split_on or meta["split"])
+    if pretrained: learn.freeze()
+    if init: apply_init(model[1], init)
+    return learn
+
+
+def create_cnn(data, base_arch, **kwargs):
+    "Deprecated v1 name of `cnn_learner`."
+    warnings.warn("`create_cnn` is deprecated and is now named `cnn_learner`.")
+    return cnn_learner(data, base_arch, **kwargs)

@@ -1,0 +1,3 @@
+def test_import():
+    import fastai_freeze_compat as fv
+    assert fv.cnn_learner
