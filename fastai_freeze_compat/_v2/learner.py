@@ -147,8 +147,21 @@ class Learner(_Learner):
                              "a single float, or a slice")
         return lrs
 
+    def _check_no_shared_trainable(self):
+        owner = {}
+        for i, g in enumerate(self.layer_groups):
+            for name, p in g.named_parameters():
+                if p.requires_grad and owner.setdefault(id(p), (i, name))[0] != i:
+                    j, first = owner[id(p)]
+                    # v1's torch optimizer refused this too ("some parameters appear in more than one
+                    # parameter group"); fastai 2's would silently update the parameter twice per step.
+                    raise ValueError(f"parameter {first!r} of layer group {j} is also in layer group {i}: "
+                                     "each trainable layer must be in one layer group only; put shared "
+                                     "layers in a single group (learn.layer_groups = [...]) or freeze them")
+
     def create_opt(self, lr=None, wd=0.):
         "Create optimizer with `lr` learning rate and `wd` weight decay."
+        self._check_no_shared_trainable()
         # fastai 2 calls `create_opt()` without arguments (fit, fit_one_cycle): then use `self.lr`.
         lrs = self._lr_list(self.lr if lr is None else lr)
         opt_func = resolve_opt_func(self.opt_func, self.true_wd)

@@ -1,3 +1,0 @@
-def test_import():
-    import fastai_freeze_compat as fv
-    assert fv.cnn_learner
