@@ -4,11 +4,12 @@ counts, state-dict layout and trainable counts per freeze state, equal to real f
 Expected values: tests/fixtures/v1_<version>.json, written by tests/fixtures/record_v1.py on real fastai v1.
 """
 import pytest
+import torch
 import torchvision
 
 import fastai_freeze_compat as fv
 from conftest import v1_fixture
-from fixtures.record_v1 import ARCHS, DEFAULT_SPLIT_ARCHS, describe
+from fixtures.record_v1 import ARCHS, DEFAULT_SPLIT_ARCHS, describe, variants
 
 EXPECTED = v1_fixture()
 
@@ -39,3 +40,19 @@ def test_squeezenet_has_four_layer_groups_as_in_v1(data12):
 def test_every_v1_model_meta_arch_is_exposed():
     recorded = [n for n, a in EXPECTED["archs"].items() if a["in_model_meta"]]
     assert recorded and all(callable(getattr(fv.models, n)) for n in recorded)
+
+
+@pytest.mark.parametrize("label", list(variants()))
+def test_cnn_learner_keywords_match_real_v1(label, data12):
+    want = EXPECTED["resnet18_variants"][label]
+    kwargs = variants()[label]
+    if "error" in want:   # fastai 1.0.48's concat_pool=False doubles nf anyway: the head cannot run
+        with pytest.raises(Exception) as e:
+            learn = fv.cnn_learner(data12, fv.models.resnet18, pretrained=False, **kwargs)
+            learn.model.eval()(torch.zeros(2, 3, 32, 32))
+        assert type(e.value).__name__ == want["error"]
+        return
+    learn = fv.cnn_learner(data12, fv.models.resnet18, pretrained=False, **kwargs)
+    got = describe(learn)
+    got["output_shape"] = list(learn.model.eval()(torch.zeros(2, 3, 32, 32)).shape)
+    assert got == want
