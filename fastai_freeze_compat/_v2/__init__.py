@@ -2,7 +2,8 @@
 
 One concept per module: ``torch_core`` (v1's layer helpers), ``models`` / ``model_meta`` (v1's
 architectures, cuts and splits), ``optim`` (v1's optimizer defaults), ``learner`` (v1's ``Learner``
-as a fastai 2 subclass), ``vision_learner`` (v1's ``cnn_learner`` and model head).
+as a fastai 2 subclass, with ``train`` / ``summary`` / ``checkpoint`` mixed in), ``vision_learner``
+(v1's ``cnn_learner`` and model head), ``data`` (v1's data API on fastai 2 ``DataLoaders``).
 """
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import torch
 from fastai.metrics import accuracy, error_rate
 from torch import nn, optim
 
+from . import data as _data
 from . import models
+from . import train as _train
 from .learner import Learner
 from .model_meta import cnn_config, model_meta
 from .optim import AdamW, defaults
@@ -33,4 +36,7 @@ __all__ = [
     "defaults", "AdamW",
     # what `from fastai.vision import *` also gave notebooks
     "error_rate", "accuracy", "np", "Path", "torch", "nn", "optim",
-]
+] + _data.__all__ + _train.__all__
+
+globals().update({name: getattr(_data, name) for name in _data.__all__})
+globals().update({name: getattr(_train, name) for name in _train.__all__})

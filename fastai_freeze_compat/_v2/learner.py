@@ -13,8 +13,11 @@ from fastai.callback.core import Callback
 from fastai.learner import Learner as _Learner
 from torch import nn
 
+from .checkpoint import CheckpointMixin
 from .optim import AdamW, defaults, resolve_opt_func
+from .summary import SummaryMixin
 from .torch_core import bn_types, even_mults, flatten_model, requires_grad, split_model, split_no_wd_params
+from .train import TrainMixin
 
 __all__ = ["Learner"]
 
@@ -31,7 +34,7 @@ def _as_cbs(callback_fns, callbacks):
     return cbs
 
 
-class Learner(_Learner):
+class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     "Trainer for `model` using `data` to minimize `loss_func` with optimizer `opt_func` (fastai v1 API)."
 
     def __init__(self, data, model, opt_func=AdamW, loss_func=None, metrics=None, true_wd=True, bn_wd=True,
