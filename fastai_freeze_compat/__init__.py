@@ -10,6 +10,7 @@ Importing the package changes nothing in fastai itself: no monkeypatching.
 """
 from ._fastai import FASTAI_VERSION, IS_V1
 from ._version import __version__
+from ._warn import FastaiV1APIWarning, silence_warnings
 
 if IS_V1:
     from . import _v1 as _backend
@@ -18,4 +19,4 @@ else:
 
 globals().update({name: getattr(_backend, name) for name in _backend.__all__})
 
-__all__ = sorted(set(_backend.__all__) | {"FASTAI_VERSION", "IS_V1"})
+__all__ = sorted(set(_backend.__all__) | {"FASTAI_VERSION", "IS_V1", "FastaiV1APIWarning", "silence_warnings"})

@@ -14,6 +14,7 @@ from fastai.layers import AdaptiveConcatPool2d, Flatten
 from fastai.vision.learner import create_body as _v2_create_body
 from torch import nn
 
+from .._warn import warn_bridged
 from .learner import Learner
 from .model_meta import cnn_config
 from .torch_core import apply_init, flatten_model, listify
@@ -136,6 +137,13 @@ def _n_classes(data):
 def cnn_learner(data, base_arch, cut=None, pretrained=True, lin_ftrs=None, ps=0.5, custom_head=None,
                 split_on=None, bn_final=False, init=nn.init.kaiming_normal_, concat_pool=True, **kwargs):
     "Build convnet style learner."
+    warn_bridged("name.cnn_learner")
+    return _cnn_learner(data, base_arch, cut, pretrained, lin_ftrs, ps, custom_head, split_on, bn_final, init,
+                        concat_pool, **kwargs)
+
+
+def _cnn_learner(data, base_arch, cut, pretrained, lin_ftrs, ps, custom_head, split_on, bn_final, init,
+                 concat_pool, **kwargs):
     _check_arch(base_arch)
     meta = cnn_config(base_arch)
     model = create_cnn_model(base_arch, _n_classes(data), cut, pretrained, lin_ftrs, ps=ps,
@@ -149,5 +157,10 @@ def cnn_learner(data, base_arch, cut=None, pretrained=True, lin_ftrs=None, ps=0.
 
 def create_cnn(data, base_arch, **kwargs):
     "Deprecated v1 name of `cnn_learner`."
-    warnings.warn("`create_cnn` is deprecated and is now named `cnn_learner`.")
-    return cnn_learner(data, base_arch, **kwargs)
+    warnings.warn("`create_cnn` is deprecated and is now named `cnn_learner`.")   # v1's own warning
+    warn_bridged("name.create_cnn")
+    return _cnn_learner(data, base_arch, **{**_CNN_DEFAULTS, **kwargs})
+
+
+_CNN_DEFAULTS = {name: p.default for name, p in inspect.signature(cnn_learner).parameters.items()
+                 if p.default is not inspect.Parameter.empty}

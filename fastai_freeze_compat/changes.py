@@ -1,0 +1,220 @@
+"""The one table of what changed from fastai v1 to fastai 2.
+
+Every v1 -> v2 difference the package knows, as data: warnings, the migration guide, ``check`` and
+``upgrade`` all read this table, and ``tests/test_changes.py`` checks each entry against the installed
+fastai's real signatures and defaults (the ``v1`` side on fastai 1.x, the ``v2`` side on fastai 2.x).
+
+Pure data and a few lookups: importing it imports no fastai and has no side effects.
+"""
+import re
+from collections import namedtuple
+
+__all__ = ["Ref", "Change", "CHANGES", "by_key", "by_kind", "renamed_names", "renamed_keywords"]
+
+#: A checkable place in a fastai release: ``target`` is ``"module:qualname"``; with ``param`` it names a
+#: parameter of that callable (and ``default``, when given, is its default); with ``attr`` an attribute
+#: (and ``value`` its value). ``since`` is a version specifier the reference needs (e.g. ``">=1.0.61"``).
+Ref = namedtuple("Ref", "target param default attr value since")
+Ref.__new__.__defaults__ = (None, "<any>", None, "<any>", "")
+
+#: One difference. ``kind``: ``name`` (renamed or moved API), ``keyword`` (renamed argument), ``default``
+#: (same API, other default) or ``behaviour`` (same call, other result). ``v1`` / ``v2``: the spelling on
+#: each side; ``what``: what differs if you switch; ``keep_v1``: native fastai 2 code that keeps v1's
+#: numbers; ``bridged_by``: the package name that gives v1's behaviour; ``refs_v1`` / ``refs_v2``:
+#: places checked against the installed fastai; ``tested_by``: tests that measure a behaviour change.
+Change = namedtuple("Change", "key kind v1 v2 what keep_v1 bridged_by refs_v1 refs_v2 tested_by")
+Change.__new__.__defaults__ = ("", "", (), (), ())
+
+_LEARNER_V1 = "fastai.vision.learner:cnn_learner"
+_VL = "fastai.vision.learner:vision_learner"
+_FOC_V1 = "fastai.train:fit_one_cycle"
+_FOC_V2 = "fastai.callback.schedule:Learner.fit_one_cycle"
+_L_V1 = "fastai.basic_train:Learner"
+_L_V2 = "fastai.learner:Learner"
+
+CHANGES = (
+    # -- renamed or moved names --------------------------------------------------------------------
+    Change("name.cnn_learner", "name", "cnn_learner(data, base_arch, ...)", "vision_learner(dls, arch, ...)",
+           "fastai 2.6 renamed it; its cnn_learner alias takes dls first, has no split_on, and sends **kwargs "
+           "to the model instead of the Learner",
+           "vision_learner(dls, arch, normalize=False, opt_func=partial(Adam, eps=1e-8), wd_bn_bias=True) "
+           "with a custom_head whose Linear layers keep their bias", "cnn_learner",
+           (Ref(_LEARNER_V1, "base_arch"),), (Ref(_VL, "arch"),)),
+    Change("name.create_cnn", "name", "create_cnn(data, base_arch, ...)", "vision_learner(dls, arch, ...)",
+           "deprecated in v1 already (a warning), gone in fastai 2", "vision_learner(dls, arch, ...)",
+           "create_cnn", (Ref("fastai.vision.learner:create_cnn", "base_arch"),), ()),
+    Change("name.create_cnn_model", "name", "create_cnn_model(base_arch, nc, ...)",
+           "create_vision_model(arch, n_out, ...)", "renamed; n_out instead of nc", "", "create_cnn_model",
+           (Ref("fastai.vision.learner:create_cnn_model", "nc", since=">=1.0.52"),),
+           (Ref("fastai.vision.learner:create_vision_model", "n_out"),)),
+    Change("name.ImageDataBunch", "name", "ImageDataBunch.from_folder(path, ...)",
+           "ImageDataLoaders.from_folder(path, ...)",
+           "different keywords (item_tfms/batch_tfms instead of ds_tfms/size), a torch-seeded random split",
+           "ImageDataLoaders with IndexSplitter on v1's numpy permutation", "ImageDataBunch",
+           (Ref("fastai.vision.data:ImageDataBunch.from_folder", "valid_pct"),),
+           (Ref("fastai.vision.data:ImageDataLoaders.from_folder", "valid_pct"),)),
+    Change("name.get_transforms", "name", "get_transforms(...)", "aug_transforms(...)",
+           "a 2-magnitude warp instead of 4, dihedral with p=0.5 instead of 1, no built-in random crop",
+           "aug_transforms(...) plus item_tfms=Resize(size, method='crop')", "get_transforms",
+           (Ref("fastai.vision.transform:get_transforms", "max_warp", 0.2),),
+           (Ref("fastai.vision.augment:aug_transforms", "max_warp", 0.2),)),
+    Change("name.data", "name", "learn.data", "learn.dls", "renamed attribute", "learn.dls", "Learner.data",
+           (Ref(_L_V1, "data"),), (Ref(_L_V2, "dls"),)),
+    Change("name.bn_types", "name", "fastai.torch_core.bn_types", "fastai.callback.training.bn_types",
+           "moved; same tuple (BatchNorm1d/2d/3d)", "from fastai.callback.training import bn_types", "bn_types",
+           (Ref("fastai.torch_core:bn_types"),), (Ref("fastai.callback.training:bn_types"),)),
+    Change("name.requires_grad", "name", "requires_grad(m, b=None)", "requires_grad(m)",
+           "fastai 2's only reads (and returns False, not None, without parameters); setting is gone",
+           "m.requires_grad_(b)", "requires_grad",
+           (Ref("fastai.torch_core:requires_grad", "b", None),), (Ref("fastai.torch_core:requires_grad", "m"),)),
+    Change("name.recorder.plot", "name", "recorder.plot() / plot_losses() / plot_lr()",
+           "recorder.plot_lr_find() / plot_loss() / plot_sched()", "renamed, other arguments", "", "",
+           (Ref("fastai.basic_train:Recorder.plot", "suggestion"),), (Ref("fastai.learner:Recorder.plot_loss"),)),
+    # -- renamed keywords ------------------------------------------------------------------------------
+    Change("kw.max_lr", "keyword", "fit_one_cycle(max_lr=...)", "fit_one_cycle(lr_max=...)", "renamed", "", "",
+           (Ref(_FOC_V1, "max_lr"),), (Ref(_FOC_V2, "lr_max", None),)),
+    Change("kw.cyc_len", "keyword", "fit_one_cycle(cyc_len)", "fit_one_cycle(n_epoch)", "renamed", "", "",
+           (Ref(_FOC_V1, "cyc_len"),), (Ref(_FOC_V2, "n_epoch"),)),
+    Change("kw.div_factor", "keyword", "fit_one_cycle(div_factor=25.)", "fit_one_cycle(div=25.)", "renamed",
+           "", "", (Ref(_FOC_V1, "div_factor", 25.),), (Ref(_FOC_V2, "div", 25.),)),
+    Change("kw.final_div", "keyword", "fit_one_cycle(final_div=None)", "fit_one_cycle(div_final=1e5)",
+           "renamed; see default.final_div for the value", "", "",
+           (Ref(_FOC_V1, "final_div", None, since=">=1.0.50"),), (Ref(_FOC_V2, "div_final", 1e5),)),
+    Change("kw.callbacks", "keyword", "fit(..., callbacks=[...]) / fit_one_cycle(..., callbacks=[...])",
+           "fit(..., cbs=[...]) / fit_one_cycle(..., cbs=[...])", "renamed; v1 callbacks are other classes",
+           "", "", (Ref(_FOC_V1, "callbacks", None), Ref(_L_V1 + ".fit", "callbacks", None)),
+           (Ref(_FOC_V2, "cbs", None), Ref(_L_V2 + ".fit", "cbs", None))),
+    Change("kw.epochs", "keyword", "learn.fit(epochs, lr)", "learn.fit(n_epoch, lr)", "renamed", "", "",
+           (Ref(_L_V1 + ".fit", "epochs"),), (Ref(_L_V2 + ".fit", "n_epoch"),)),
+    Change("kw.callback_fns", "keyword", "Learner(..., callback_fns=[...])", "Learner(..., cbs=[...])",
+           "renamed; v1 passed functions of the learner", "", "Learner",
+           (Ref(_L_V1, "callback_fns", None),), (Ref(_L_V2, "cbs", None),)),
+    Change("kw.split_on", "keyword", "cnn_learner(..., split_on=f)", "vision_learner(..., splitter=f)",
+           "v1's f returns the modules to split at; fastai 2's returns lists of parameters", "", "cnn_learner",
+           (Ref(_LEARNER_V1, "split_on", None),), (Ref(_VL, "splitter", None),)),
+    Change("kw.data", "keyword", "cnn_learner(data, base_arch)", "vision_learner(dls, arch)", "renamed", "",
+           "cnn_learner", (Ref(_LEARNER_V1, "data"),), (Ref(_VL, "dls"), Ref(_VL, "arch"))),
+    Change("kw.bn_wd", "keyword", "Learner(..., bn_wd=True)", "Learner(..., wd_bn_bias=False)",
+           "renamed, and the default flipped: see default.wd_bn_bias", "", "Learner",
+           (Ref(_L_V1, "bn_wd", True),), (Ref(_L_V2, "wd_bn_bias", False),)),
+    Change("kw.true_wd", "keyword", "Learner(..., true_wd=True)", "opt_func=partial(Adam, decouple_wd=True)",
+           "moved from the Learner to the optimizer", "", "Learner",
+           (Ref(_L_V1, "true_wd", True),), (Ref("fastai.optimizer:Adam", "decouple_wd", True),)),
+    # -- changed defaults --------------------------------------------------------------------------------
+    Change("default.pct_start", "default", "pct_start=0.3, warm-up int(n*0.3) iterations",
+           "pct_start=0.25, continuous", "the learning rate peaks at another iteration",
+           "fit_one_cycle(n, lr_max, pct_start=int(n_iter*0.3)/n_iter)", "Learner.fit_one_cycle",
+           (Ref(_FOC_V1, "pct_start", 0.3),), (Ref(_FOC_V2, "pct_start", 0.25),)),
+    Change("default.final_div", "default", "final lr = max_lr/(div_factor*1e4) = max_lr/2.5e5",
+           "final lr = lr_max/div_final = lr_max/1e5", "the schedule ends 2.5x higher",
+           "fit_one_cycle(..., div_final=div*1e4)", "Learner.fit_one_cycle", (), (Ref(_FOC_V2, "div_final", 1e5),)),
+    Change("default.moms", "default", "moms=(0.95, 0.85)", "moms=(0.95, 0.85, 0.95)",
+           "same schedule, written with its end value", "", "Learner.fit_one_cycle",
+           (Ref(_FOC_V1, "moms", (0.95, 0.85)),), (Ref(_L_V2, "moms", (0.95, 0.85, 0.95)),)),
+    Change("default.lr", "default", "defaults.lr = slice(3e-3)", "defaults.lr = 1e-3",
+           "v1 spreads its default over layer groups: frozen resnet [3e-4, 3e-4, 3e-3]; fastai 2 uses 1e-3 for all",
+           "fit_one_cycle(n, lr_max=slice(3e-3))", "defaults",
+           (Ref("fastai.basic_train:defaults", attr="lr", value=slice(3e-3)),),
+           (Ref("fastai.learner:defaults", attr="lr", value=1e-3),)),
+    Change("default.adam_eps", "default", "Adam eps=1e-8 (torch.optim.Adam, betas=(0.9, 0.99))",
+           "Adam eps=1e-5", "different steps for small gradients: weights drift 4.6e-2 in 5 steps",
+           "opt_func=partial(Adam, eps=1e-8)", "AdamW",
+           (Ref("fastai.torch_core:AdamW"),), (Ref("fastai.optimizer:Adam", "eps", 1e-5),)),
+    Change("default.wd", "default", "Learner(wd=1e-2)", "Learner(wd=None) -> optimizer's wd=0.01",
+           "same value for Adam, but other optimizers get theirs", "", "Learner",
+           (Ref(_L_V1, "wd", 1e-2),), (Ref(_L_V2, "wd", None),)),
+    Change("default.wd_bn_bias", "default", "BatchNorm and bias parameters weight-decayed (bn_wd=True)",
+           "not decayed (wd_bn_bias=False)", "different updates of every BatchNorm and bias", "wd_bn_bias=True",
+           "Learner", (Ref(_L_V1, "bn_wd", True),), (Ref(_L_V2, "wd_bn_bias", False),)),
+    Change("default.head_bias", "default", "head Linear layers have a bias (Linear(ni, no))",
+           "no bias after BatchNorm (LinBnDrop: bias=not bn); head BatchNorm bias starts at 1e-3",
+           "resnet18, 12 classes: 11,710,016 parameters instead of 11,710,540; v1 checkpoints miss 1.4.bias, 1.8.bias",
+           "custom_head built with nn.Linear(ni, no) (bias=True)", "cnn_learner",
+           (Ref("fastai.layers:bn_drop_lin", "bn", True),), (Ref("fastai.layers:LinBnDrop", "bn", True),),
+           ("tests/test_isolation.py::test_native_vision_learner_keeps_fastai2_numbers",)),
+    Change("default.train_bn_types", "default", "train_bn keeps BatchNorm1d/2d/3d trainable in frozen groups",
+           "train_bn also keeps InstanceNorm and LayerNorm trainable", "more trainable parameters when frozen",
+           "", "Learner.freeze_to", (Ref("fastai.torch_core:bn_types"),), (Ref("fastai.torch_core:norm_types"),),
+           ("tests/test_freeze.py::test_only_batchnorm_stays_trainable_layernorm_and_instancenorm_freeze",)),
+    Change("default.normalize", "default", "never normalizes: data.normalize(stats) is explicit",
+           "vision_learner(normalize=True) adds ImageNet Normalize for pretrained models",
+           "inputs scaled differently from what the notebook did", "vision_learner(..., normalize=False)",
+           "cnn_learner", (), (Ref(_VL, "normalize", True),)),
+    Change("default.pretrained_weights", "default", "pretrained=True -> torchvision IMAGENET1K_V1",
+           "weights='DEFAULT' -> IMAGENET1K_V2 for resnet50/101/152 and mobilenet_v2",
+           "other starting weights (and accuracy) for those models",
+           "vision_learner(..., weights='IMAGENET1K_V1')", "cnn_learner", (), (Ref(_VL, "weights", None),),
+           ("tests/test_weights.py::test_v1_weights_enum_for_resnet50_is_not_todays_default",)),
+    Change("default.features_probe", "default", "num_features_model probes with a 64x64 batch",
+           "probes with 32x32", "other random numbers drawn: the same seed gives another head", "",
+           "num_features_model", (), (), ("tests/test_weights.py::test_seeded_initialisation_equals_v1s",)),
+    # -- changed behaviour -------------------------------------------------------------------------------
+    Change("behaviour.freeze_one_group", "behaviour", "freeze() with one layer group: AssertionError",
+           "silently freezes nothing", "a model you meant to freeze trains entirely", "", "Learner.freeze",
+           (), (), ("tests/test_freeze.py::test_freeze_on_one_layer_group_raises_assertion_error",
+                    "tests/test_isolation.py::test_native_vision_learner_keeps_fastai2_numbers")),
+    Change("behaviour.layer_groups", "behaviour", "learn.layer_groups: lists of leaf layers; learn.split(...)",
+           "parameter groups from a splitter; no layer_groups", "notebook code reading layer_groups fails", "",
+           "Learner.layer_groups", (Ref(_L_V1, "layer_groups", None),), (Ref(_L_V2, "splitter"),),
+           ("tests/test_freeze.py::test_resnet18_layer_groups_as_in_reference_notebook",)),
+    Change("behaviour.squeezenet_groups", "behaviour", "squeezenet: 4 layer groups", "3 parameter groups",
+           "slice(lo, hi) learning rates land on other layers", "", "cnn_learner", (), (),
+           ("tests/test_architectures.py::test_squeezenet_has_four_layer_groups_as_in_v1",)),
+    Change("behaviour.vgg_alexnet_cut", "behaviour", "vgg*_bn / alexnet bodies keep the adaptive avgpool (cut=-1)",
+           "cut=-2 drops it", "another forward when the feature map is not 7x7 (6x6)", "", "cnn_learner", (), (),
+           ("tests/test_architectures.py::test_architecture_matches_real_v1",)),
+    Change("behaviour.mobilenet_v2", "behaviour", "mobilenet_v2 in model_meta (1.0.61): cut -1, 3 groups",
+           "not in model_meta: no cut found (StopIteration) without an explicit cut", "", "", "cnn_learner", (), (),
+           ("tests/test_architectures.py::test_architecture_matches_real_v1",)),
+    Change("behaviour.frozen_in_optimizer", "behaviour", "the optimizer holds only trainable parameters",
+           "holds all; frozen parameters with stale gradients are still weight-decayed", "frozen weights shrink",
+           "", "Learner.freeze_to", (), (),
+           ("tests/test_freeze.py::test_frozen_weights_are_not_updated_after_unfreeze_fit_freeze",)),
+    Change("behaviour.summary", "behaviour", "summary(): one row per layer, batch of one, [1, 64, 64, 64]",
+           "summary(): grouped by output shape, whole batch, no thousands separators", "other text", "",
+           "Learner.summary", (Ref("fastai.callbacks.hooks:model_summary", "m"),),
+           (Ref("fastai.callback.hook:module_summary"),)),
+    Change("behaviour.checkpoint", "behaviour", "save(): torch optimizer state with slice/np.float64 values",
+           "load() uses weights_only=True: v1 files with optimizer state are refused",
+           "UnpicklingError: Unsupported global: GLOBAL slice", "learn.load(name, with_opt=False) after "
+           "re-saving without optimizer", "Learner.load",
+           (Ref(_L_V1 + ".save", "with_opt", True),), (Ref(_L_V2 + ".load", "with_opt", True),)),
+    Change("behaviour.random_split", "behaviour", "valid_pct split: numpy global RNG, train indices sorted",
+           "torch RNG, permutation order", "other files in the validation set for the same seed",
+           "IndexSplitter(v1's indices)", "ImageDataBunch",
+           (Ref("fastai.data_block:ItemList.split_by_rand_pct", "seed", None),),
+           (Ref("fastai.data.transforms:RandomSplitter", "seed", None),)),
+    Change("behaviour.lr_find", "behaviour", "lr_find() returns None; recorder.plot(suggestion=True)",
+           "lr_find() returns SuggestedLRs and plots", "", "", "Learner.lr_find",
+           (Ref(_L_V1 + ".lr_find", "start_lr", 1e-7),), (Ref(_L_V2 + ".lr_find", "start_lr", 1e-7),)),
+)
+
+
+def by_key(key):
+    "The change with `key`."
+    for c in CHANGES:
+        if c.key == key: return c
+    raise KeyError(f"no change named {key!r}; known: {', '.join(c.key for c in CHANGES)}")
+
+
+def by_kind(kind):
+    "The changes of one kind: 'name', 'keyword', 'default' or 'behaviour'."
+    return [c for c in CHANGES if c.kind == kind]
+
+
+_IDENT = re.compile(r"(?:learn\.|recorder\.|fastai(?:\.\w+)*\.)?(\w+)")
+
+
+def renamed_names():
+    "v1 name -> fastai 2 name, for renamed or moved APIs."
+    return {c.key.split(".")[-1]: _IDENT.match(c.v2).group(1) for c in by_kind("name")}
+
+
+def renamed_keywords():
+    "(function, v1 keyword) -> fastai 2 keyword, from the `keyword` entries with checkable refs."
+    res = {}
+    for c in by_kind("keyword"):
+        for r1, r2 in zip(c.refs_v1, c.refs_v2):
+            if r1.param and r2.param and r1.param != r2.param:
+                res[(r1.target.split(":")[1].split(".")[-1], r1.param)] = r2.param
+    return res
