@@ -1,0 +1,60 @@
+"""``fastai-freeze-compat`` / ``python -m fastai_freeze_compat``: check, upgrade (and demo, run)."""
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _cmd_upgrade(args):
+    from .upgrade import format_report, upgrade_file
+    src = Path(args.file)
+    if not src.is_file():
+        print(f"upgrade: {src} does not exist", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else src.with_name(src.stem + "_fastai2" + src.suffix)
+    report_path = Path(args.report) if args.report else out.with_name(out.stem + "_report.txt")
+    report = upgrade_file(src, out, keep_v1_semantics=args.keep_v1_semantics)
+    text = format_report(report)
+    report_path.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    n_err = sum(f.level == "ERROR" for _, f in report)
+    print(f"\nwrote {out} and {report_path}: {len(report)} findings, {n_err} need a manual port (ERROR)")
+    return 0
+
+
+def _cmd_check(args):
+    from .check import check
+    print(check(args.arch, n_classes=args.classes))
+    return 0
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="fastai-freeze-compat",
+                                description="fastai v1's transfer-learning semantics on fastai 2: tools")
+    sub = p.add_subparsers(dest="command")
+    c = sub.add_parser("check", help="v1 semantics (this package) vs native fastai 2, side by side, for an architecture")
+    c.add_argument("arch", nargs="?", default="resnet18", help="a torchvision architecture name (default resnet18)")
+    c.add_argument("--classes", type=int, default=12, help="number of classes of the head (default 12)")
+    c.set_defaults(func=_cmd_check)
+    u = sub.add_parser("upgrade", help="rewrite fastai v1 code (.py or .ipynb) to native fastai 2 code, with a report")
+    u.add_argument("file")
+    u.add_argument("-o", "--out", help="output file (default: FILE_fastai2.py / .ipynb)")
+    u.add_argument("--report", help="report file (default: OUT_report.txt)")
+    u.add_argument("--keep-v1-semantics", action="store_true",
+                   help="also write the explicit fastai 2 arguments that reproduce v1's numbers")
+    u.set_defaults(func=_cmd_upgrade)
+    return p
+
+
+def main(argv=None):
+    p = _parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "func", None):
+        p.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except (ValueError, RuntimeError, OSError) as e:
+        print(f"fastai-freeze-compat {args.command}: error: {e}", file=sys.stderr)
+        return 2
