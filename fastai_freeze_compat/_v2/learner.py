@@ -9,10 +9,10 @@ import numbers
 from collections.abc import Iterable
 
 import numpy as np
-from fastai.callback.core import Callback
 from fastai.learner import Learner as _Learner
 from torch import nn
 
+from .callbacks import check_callbacks, split_callback_fns
 from .checkpoint import CheckpointMixin
 from .optim import AdamW, defaults, resolve_opt_func
 from .summary import SummaryMixin
@@ -23,15 +23,9 @@ __all__ = ["Learner"]
 
 
 def _as_cbs(callback_fns, callbacks):
-    cbs = []
-    for cb in list(callback_fns or []) + list(callbacks or []):
-        if isinstance(cb, Callback) or (isinstance(cb, type) and issubclass(cb, Callback)):
-            cbs.append(cb)
-        else:
-            raise TypeError(f"{cb!r} is not a fastai 2 Callback. v1 callbacks are not bridged by "
-                            "fastai_freeze_compat yet: pass the fastai 2 callback (class or instance), "
-                            "e.g. `callback_fns=[fastai.callback.tracker.SaveModelCallback]`.")
-    return cbs
+    # v1's callback_fns (functions of the learner, e.g. `ShowGraph`, `partial(CSVLogger, ...)`) come back as
+    # `CallbackFn`s, which `TrainMixin` builds at each fit; fastai 2 callbacks are added as they are.
+    return split_callback_fns(callback_fns) + check_callbacks(callbacks)
 
 
 class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
@@ -135,19 +129,28 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     def lr_range(self, lr):
         "Build differential learning rates from `lr`."
         if not isinstance(lr, slice): return lr
+        if not (isinstance(lr.stop, numbers.Real) and lr.stop > 0 and (not lr.start or lr.start > 0)):
+            raise ValueError(f"learning rates must be positive, got {lr!r}: a slice spreads them over the layer "
+                             "groups, e.g. `slice(1e-5, 1e-3)` (geometric) or `slice(1e-3)` (1e-4 ... 1e-4, 1e-3)")
         n = len(self.layer_groups)
         if lr.start: res = even_mults(lr.start, lr.stop, n)
         else: res = [lr.stop / 10] * (n - 1) + [lr.stop]
         return np.array(res)
 
     def _lr_list(self, lr):
+        "One learning rate per layer group, as floats, from a float, a slice or one value per group."
         n = len(self.layer_groups)
         lrs = self.lr_range(lr)
-        lrs = [float(v) for v in np.array(lrs, dtype=float).reshape(-1)]
+        try: lrs = [float(v) for v in np.array(lrs, dtype=float).reshape(-1)]
+        except (TypeError, ValueError):
+            raise TypeError(f"a learning rate is a float, a slice or one float per layer group, got {lr!r}") from None
         if len(lrs) == 1: lrs = lrs * n
         if len(lrs) != n:
-            raise ValueError(f"got {len(lrs)} learning rates for {n} layer groups: pass one per layer group, "
-                             "a single float, or a slice")
+            raise LayerGroupCountError(f"got {len(lrs)} learning rates for {n} layer groups: pass one per layer group, "
+                                       "a single float, or a slice")
+        bad = [v for v in lrs if not v > 0]
+        if bad:
+            raise ValueError(f"learning rates must be positive, got {lr!r}: pass e.g. `1e-3` or `slice(1e-5, 1e-3)`")
         return lrs
 
     def _check_no_shared_trainable(self):
@@ -176,9 +179,18 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
                 for q in p: self.opt.state[q]["do_wd"] = False
 
 
+class LayerGroupCountError(AssertionError, ValueError):
+    """A list of values whose length is not the number of layer groups. fastai v1's `listify` raised
+    `AssertionError` ("List len mismatch"); it is also a `ValueError`, what the problem is."""
+
+
 def listify_wd(wd, n):
-    wds = [float(v) for v in np.array(wd, dtype=float).reshape(-1)]
+    "One weight decay per layer group, as floats, from a float or one value per group."
+    try: wds = [float(v) for v in np.array(wd, dtype=float).reshape(-1)]
+    except (TypeError, ValueError):
+        raise TypeError(f"weight decay is a float or one float per layer group, got {wd!r}") from None
     if len(wds) == 1: wds = wds * n
     if len(wds) != n:
-        raise ValueError(f"got {len(wds)} weight decays for {n} layer groups: pass one per layer group or a float")
+        raise LayerGroupCountError(f"got {len(wds)} weight decays for {n} layer groups: pass one per layer group "
+                                   "or a float")
     return wds

@@ -17,8 +17,12 @@ __all__ = ["AdamW", "defaults", "resolve_opt_func"]
 #: v1's default optimizer: Adam, betas (0.9, 0.99), eps 1e-8.
 AdamW = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-8)
 
-#: v1's `defaults` (fastai/basic_train.py): a namespace of this package, not fastai 2's `defaults`.
-defaults = SimpleNamespace(lr=slice(3e-3), wd=1e-2)
+#: v1's `defaults` (fastai/core.py, fastai/basic_train.py): a namespace of this package, not fastai 2's
+#: `defaults`. `lr` / `wd`: of `fit` / `fit_one_cycle` and the Learner; `return_fig`: whether the recorder's
+#: plots return their figure; `silent`: the Learner's default for not printing the epoch table;
+#: `extra_callbacks` / `extra_callback_fns`: added to every Learner / every fit.
+defaults = SimpleNamespace(lr=slice(3e-3), wd=1e-2, return_fig=False, silent=False, extra_callbacks=None,
+                           extra_callback_fns=None)
 
 
 def _is_torch_optimizer(opt_func):
