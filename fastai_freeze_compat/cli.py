@@ -29,6 +29,24 @@ def _cmd_check(args):
     return 0
 
 
+def _cmd_run(args):
+    import os
+    from .notebook import run_notebook
+    roots = []
+    for spec in args.data_root or []:
+        if "=" in spec:
+            old, new = spec.split("=", 1)
+            roots.append((old, new))
+        else:   # a folder of datasets for untar_data (v2 backend)
+            os.environ["FASTAI_FREEZE_COMPAT_DATA_ROOT"] = spec
+    if not Path(args.notebook).is_file():
+        raise ValueError(f"{args.notebook} does not exist")
+    rep = run_notebook(args.notebook, out_path=args.out, report_path=args.report, data_roots=roots, cwd=args.cwd)
+    print(Path(rep["report_path"]).read_text(encoding="utf-8"), end="")
+    print(f"wrote {rep['out_path']} and {rep['report_path']}")
+    return 1 if rep["error"] else 0
+
+
 def _parser():
     p = argparse.ArgumentParser(prog="fastai-freeze-compat",
                                 description="fastai v1's transfer-learning semantics on fastai 2: tools")
@@ -44,6 +62,15 @@ def _parser():
     u.add_argument("--keep-v1-semantics", action="store_true",
                    help="also write the explicit fastai 2 arguments that reproduce v1's numbers")
     u.set_defaults(func=_cmd_upgrade)
+    r = sub.add_parser("run", help="execute an unmodified fastai v1 notebook through this package, with a report")
+    r.add_argument("notebook")
+    r.add_argument("-o", "--out", help="executed notebook (default: NOTEBOOK_executed.ipynb)")
+    r.add_argument("--report", help="report of the bridged v1 APIs (default: NOTEBOOK_report.txt)")
+    r.add_argument("--data-root", action="append", metavar="OLD=NEW|DIR",
+                   help="map a path prefix in the notebook's strings (e.g. /kaggle/input=./data), or give a folder "
+                        "of extracted datasets for untar_data; repeatable")
+    r.add_argument("--cwd", help="working directory for the run (default: the current one)")
+    r.set_defaults(func=_cmd_run)
     return p
 
 

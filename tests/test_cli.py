@@ -3,6 +3,7 @@ import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ learn.fit_one_cycle(4, max_lr=slice(1e-5, 1e-3), moms=(0.95, 0.85))
 learn.fit(1, callbacks=[])
 '''
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 needs_py38 = pytest.mark.skipif(sys.version_info < (3, 8), reason="upgrade reads source positions from ast, "
                                  "which Python 3.7 (the seed's stack) does not record")
 
@@ -100,3 +102,51 @@ def test_check_prints_both_sides():
 def test_check_unknown_architecture():
     rc, _, err = run("check", "resnet9000")
     assert rc != 0 and "unknown architecture 'resnet9000'" in err
+
+
+def test_run_executes_the_unmodified_v1_notebook(tmp_path):
+    from helpers import make_flat_images, make_image_folder
+    make_image_folder(tmp_path / "input", per_class=6)
+    make_flat_images(tmp_path / "input" / "test", 4)
+    (tmp_path / "working").mkdir()
+    out = tmp_path / "executed.ipynb"
+    rc, stdout, err = run("run", str(EXAMPLES / "seedlings_v1.ipynb"), "-o", str(out),
+                          "--report", str(tmp_path / "report.txt"),
+                          "--data-root", f"/kaggle/input={tmp_path / 'input'}",
+                          "--data-root", f"/kaggle/working={tmp_path / 'working'}", "--cwd", str(tmp_path / "working"))
+    assert rc == 0, stdout[-2000:] + err[-2000:]
+    assert "22 of 22 code cells ran" in stdout
+    nb = json.loads(out.read_text())
+    src = [("".join(c["source"]), c["outputs"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert src[0][0] == "import fastai.vision as fv"           # the notebook itself is not changed
+    summary = next(o for s, o in src if s == "learn.summary()")[0]["data"]["text/plain"]
+    assert "Total trainable params: 543,628" in summary
+    assert (tmp_path / "working" / "start.pth").is_file()
+    if not fv.IS_V1:
+        report = (tmp_path / "report.txt").read_text()
+        assert "#cell8:1: bridged: `cnn_learner" in report and "bridged: `ImageDataBunch.from_folder" in report
+
+
+def test_run_reports_a_failing_cell(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": ["x = 1\n", "x"]},
+                    {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": ["1 / 0"]},
+                    {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["x"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    src = tmp_path / "nb.ipynb"
+    src.write_text(json.dumps(nb))
+    rc, stdout, _ = run("run", str(src))
+    assert rc == 1 and "1 of 2 code cells ran; cell 1 failed" in stdout and "ZeroDivisionError" in stdout
+    cells = json.loads((tmp_path / "nb_executed.ipynb").read_text())["cells"]
+    assert cells[0]["outputs"][0]["data"]["text/plain"] == "1"
+    assert cells[1]["outputs"][0]["output_type"] == "error" and cells[2]["outputs"] == []
+
+
+@pytest.mark.v2only
+def test_untar_data_uses_the_local_data_root(tmp_path, monkeypatch):
+    (tmp_path / "mnist_tiny").mkdir()
+    monkeypatch.setenv("FASTAI_FREEZE_COMPAT_DATA_ROOT", str(tmp_path))
+    assert fv.untar_data(fv.URLs.MNIST_TINY) == tmp_path / "mnist_tiny"
+    with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
+        fv.untar_data(fv.URLs.PETS)

@@ -13,6 +13,7 @@ from fastai.metrics import accuracy, error_rate
 from torch import nn, optim
 
 from . import data as _data
+from . import external as _external
 from . import models
 from . import train as _train
 from .learner import Learner
@@ -36,7 +37,8 @@ __all__ = [
     "defaults", "AdamW",
     # what `from fastai.vision import *` also gave notebooks
     "error_rate", "accuracy", "np", "Path", "torch", "nn", "optim",
-] + _data.__all__ + _train.__all__
+] + _data.__all__ + _train.__all__ + _external.__all__
 
 globals().update({name: getattr(_data, name) for name in _data.__all__})
+globals().update({name: getattr(_external, name) for name in _external.__all__})
 globals().update({name: getattr(_train, name) for name in _train.__all__})
