@@ -47,10 +47,26 @@ def _cmd_run(args):
     return 1 if rep["error"] else 0
 
 
+def _cmd_demo(args):
+    from .demo import run_demo
+    res = run_demo(data=args.data, arch=args.arch, size=args.size, epochs=(args.frozen_epochs, args.epochs),
+                   out=args.out)
+    return 0 if res["stages"] else 1
+
+
 def _parser():
     p = argparse.ArgumentParser(prog="fastai-freeze-compat",
                                 description="fastai v1's transfer-learning semantics on fastai 2: tools")
     sub = p.add_subparsers(dest="command")
+    d = sub.add_parser("demo", help="the v1 workflow (freeze, fit_one_cycle, unfreeze, fit_one_cycle) on "
+                                     "scikit-learn's digits, offline, with a per-stage table and a plot")
+    d.add_argument("--data", help="your own ImageNet-style folder instead of the digits")
+    d.add_argument("--arch", default="resnet18")
+    d.add_argument("--size", type=int, default=32)
+    d.add_argument("--epochs", type=int, default=3, help="epochs after unfreeze() (default 3)")
+    d.add_argument("--frozen-epochs", type=int, default=1, help="epochs after freeze() (default 1)")
+    d.add_argument("--out", default="fastai_freeze_compat_demo", help="folder for the data, models and demo.png")
+    d.set_defaults(func=_cmd_demo)
     c = sub.add_parser("check", help="v1 semantics (this package) vs native fastai 2, side by side, for an architecture")
     c.add_argument("arch", nargs="?", default="resnet18", help="a torchvision architecture name (default resnet18)")
     c.add_argument("--classes", type=int, default=12, help="number of classes of the head (default 12)")

@@ -1,0 +1,129 @@
+"""Overhead of fastai_freeze_compat against native fastai 2 doing the same work, in one run.
+
+    tox -e bench            # fastai 2.8.12 stack; writes benchmarks/results/bench_fastai2.json
+    python benchmarks/bench.py --out results.json [--reps 5]
+
+Each figure is the median of `--reps` repetitions after one warm-up; ratios are package / native.
+Measured: import, learner construction, freeze_to / freeze / unfreeze, summary(), one epoch of
+fit_one_cycle (frozen and unfrozen) on the same generated data and batches, and peak RSS of the
+same workflow run in a fresh process by each side.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+
+def median_time(fn, reps, setup=None):
+    "Median seconds of `fn()` over `reps` runs after one warm-up; `setup()` runs untimed before each."
+    times = []
+    for i in range(reps + 1):
+        if setup: setup()
+        t = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t
+        if i: times.append(dt)
+    return statistics.median(times)
+
+
+def subprocess_time(code, reps):
+    def run(): subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return median_time(run, reps)
+
+
+WORKFLOW = """
+import resource, sys, warnings, pathlib
+warnings.simplefilter('ignore')
+sys.path.insert(0, {tests!r})
+from helpers import image_data
+data = image_data(pathlib.Path({folder!r}), size={size}, bs={bs})
+import torch; torch.manual_seed(0)
+if {ours}:
+    import fastai_freeze_compat as fv
+    learn = fv.cnn_learner(data, fv.models.resnet18, pretrained=False)
+else:
+    from fastai.vision.all import vision_learner, resnet18
+    learn = vision_learner(data, resnet18, pretrained=False)
+learn.freeze()
+with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=str(HERE / "results" / "bench_fastai2.json"))
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--bs", type=int, default=16)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+
+    import fastai
+    import torch
+    from helpers import image_data, make_image_folder
+    root = Path(tempfile.mkdtemp())
+    folder = make_image_folder(root, per_class=16, size=args.size + 8)
+    res = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                       "processor": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads()},
+           "versions": {"fastai": fastai.__version__, "torch": torch.__version__, "python": sys.version.split()[0]},
+           "date": time.strftime("%Y-%m-%d"), "reps": args.reps, "size": args.size, "bs": args.bs, "rows": {}}
+
+    def row(name, ours, native, target=None):
+        res["rows"][name] = {"ours": ours, "native": native, "ratio": ours / native, "target": target}
+        print(f"{name:<28} ours {ours:10.4f}  native {native:10.4f}  ratio {ours / native:6.3f}"
+              + (f"  (target <= {target})" if target else ""), flush=True)
+
+    row("import (s)", subprocess_time("import fastai_freeze_compat", args.reps),
+        subprocess_time("from fastai.vision.all import *", args.reps), 1.05)
+
+    import fastai_freeze_compat as fv
+    from fastai.vision.all import resnet18, vision_learner
+    fv.silence_warnings()
+    data = image_data(folder, size=args.size, bs=args.bs)
+    row("construction (s)", median_time(lambda: fv.cnn_learner(data, fv.models.resnet18, pretrained=False), args.reps),
+        median_time(lambda: vision_learner(data, resnet18, pretrained=False), args.reps), 1.05)
+
+    ours = fv.cnn_learner(data, fv.models.resnet18, pretrained=False)
+    native = vision_learner(data, resnet18, pretrained=False)
+    for name, call in [("freeze_to(1) (s)", lambda l: l.freeze_to(1)), ("freeze() (s)", lambda l: l.freeze()),
+                       ("unfreeze() (s)", lambda l: l.unfreeze())]:
+        row(name, median_time(lambda: call(ours), args.reps), median_time(lambda: call(native), args.reps))
+    row("summary() (s)", median_time(lambda: str(ours.summary()), args.reps),
+        median_time(lambda: str(native.summary()), args.reps))
+
+    def epoch(learn):
+        def go():
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1)
+        return go
+    for state in ("frozen", "unfrozen"):
+        for l in (ours, native): l.freeze() if state == "frozen" else l.unfreeze()
+        seed = lambda: torch.manual_seed(0)
+        row(f"fit_one_cycle epoch, {state} (s)", median_time(epoch(ours), args.reps, seed),
+            median_time(epoch(native), args.reps, seed), 1.01)
+
+    def rss(ours_flag):
+        code = WORKFLOW.format(tests=str(HERE.parent / "tests"), folder=str(folder), size=args.size, bs=args.bs,
+                               ours=ours_flag)
+        vals = [int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+                    .stdout.split()[-1]) for _ in range(max(3, args.reps // 2))]
+        return statistics.median(vals) / 1024.
+    row("peak RSS (MiB)", rss(True), rss(False), 1.02)
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
