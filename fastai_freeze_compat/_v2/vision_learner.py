@@ -100,16 +100,22 @@ def _in_channels(m):
 
 def num_features_model(m):
     "Return the number of output features for `m`, probing with v1's 64x64 (then larger) dummy batch."
-    # fastai 2 starts at 32x32: a different amount of random numbers drawn, so the head would differ.
+    # v1 draws a uniform 1x3x64x64 batch (doubling the size while the forward fails): drawing exactly
+    # that keeps the random stream, hence the head's initialisation, v1's. The channel count does not
+    # depend on the spatial size, so the forward first runs on a 32x32 crop (what fastai 2 probes with,
+    # a quarter of the work) and on the whole batch only if the crop is too small for the model.
     sz = 64
     while True:
-        try:
-            p = next(m.parameters())
-            x = p.new(1, _in_channels(m), sz, sz).requires_grad_(False).uniform_(-1., 1.)
-            with torch.no_grad(): return m.eval()(x).shape[1]
-        except Exception:
-            sz *= 2
-            if sz > 2048: raise
+        p = next(m.parameters())
+        x = p.new(1, _in_channels(m), sz, sz).requires_grad_(False).uniform_(-1., 1.)
+        with torch.no_grad():
+            if sz == 64:
+                try: return m.eval()(x[..., :32, :32]).shape[1]
+                except Exception: pass
+            try: return m.eval()(x).shape[1]
+            except Exception:
+                sz *= 2
+                if sz > 2048: raise
 
 
 def create_cnn_model(base_arch, nc, cut=None, pretrained=True, lin_ftrs=None, ps=0.5, custom_head=None,
