@@ -45,7 +45,9 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
                          splitter=self._layer_group_params, cbs=_as_cbs(callback_fns, callbacks),
                          metrics=metrics, path=path, model_dir=model_dir, wd=wd, wd_bn_bias=bn_wd,
                          train_bn=train_bn)
-        self.layer_groups = layer_groups or [nn.Sequential(*flatten_model(self.model))]
+        if layer_groups: self.layer_groups = layer_groups
+        # else v1's default, one group of all leaf layers, is built when first read (cnn_learner splits
+        # right away, so it never needs it)
 
     # -- v1 names for fastai 2 attributes -------------------------------------------------------
     @property
@@ -68,7 +70,10 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     @property
     def layer_groups(self):
         "v1's layer groups: a list of `nn.Sequential`, each holding leaf modules of the model."
-        return self.__dict__.get("_layer_groups")
+        groups = self.__dict__.get("_layer_groups")
+        if groups is None:
+            groups = self.__dict__["_layer_groups"] = [nn.Sequential(*flatten_model(self.model))]
+        return groups
 
     @layer_groups.setter
     def layer_groups(self, groups):
@@ -156,9 +161,10 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     def _check_no_shared_trainable(self):
         owner = {}
         for i, g in enumerate(self.layer_groups):
-            for name, p in g.named_parameters():
-                if p.requires_grad and owner.setdefault(id(p), (i, name))[0] != i:
-                    j, first = owner[id(p)]
+            for p in g.parameters():
+                if p.requires_grad and owner.setdefault(id(p), i) != i:
+                    j = owner[id(p)]
+                    first = next(n for n, q in self.layer_groups[j].named_parameters() if q is p)
                     # v1's torch optimizer refused this too ("some parameters appear in more than one
                     # parameter group"); fastai 2's would silently update the parameter twice per step.
                     raise ValueError(f"parameter {first!r} of layer group {j} is also in layer group {i}: "

@@ -60,8 +60,11 @@ def requires_grad(m, b=None):
 
 
 def first_layer(m):
-    "Retrieve first layer in a module `m`."
-    return flatten_model(m)[0]
+    "Retrieve first layer in a module `m` (`flatten_model(m)[0]`, without flattening the whole module)."
+    # flatten_model lists a module's children before its loose parameters: its first leaf is the first
+    # child's first leaf, down to a module without children.
+    child = next(m.children(), None)
+    return m if child is None else first_layer(child)
 
 
 def last_layer(m):
