@@ -41,8 +41,9 @@ def main():
             lines.append(f"| {name.split(' (')[0]} | " + (f"{ours * 1000:.1f} ms" if ours else "-") + " | "
                          + " | ".join(cells) + " |")
         lines += ["", "(`Nx`: fastai v1's time divided by the package's; above 1 the package is faster.)"]
+    notes = (HERE / "notes.md").read_text() if (HERE / "notes.md").exists() else ""
     out = ROOT / "docs" / "benchmarks.md"
-    out.write_text("\n".join(lines) + "\n")
+    out.write_text("\n".join(lines) + "\n" + notes)
     print("\n".join(lines))
 
 
