@@ -43,3 +43,13 @@ def image_data(path, size=32, bs=8, valid_pct=0.25, seed=1):
     from fastai.vision.all import ImageDataLoaders, Resize
     return ImageDataLoaders.from_folder(path, valid_pct=valid_pct, seed=seed, item_tfms=Resize(size), bs=bs,
                                         num_workers=0)
+
+
+def run_printing(f, *args, **kwargs):
+    "Call `f`, return (its result, the lines it printed)."
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf): res = f(*args, **kwargs)
+    return res, buf.getvalue().splitlines()
+

@@ -4,8 +4,6 @@ Expected values: tests/fixtures/train_record_v1_<version>.json, written by tests
 during the parity run (see test_training_parity.py) and an `lr_find(num_it=30)` from the same weights.
 On fastai 2.x the package is compared with 1.0.61's recording, on fastai 1.x the installed v1 with its own.
 """
-import contextlib
-import io
 
 import matplotlib
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 import torch
 
 import fastai_freeze_compat as fv
+from helpers import run_printing as run
 from fixtures.record_v1_train import parity_learner, recorder_state
 from fixtures.train_setup import V1_0_48, load_json_recording, load_parity_recording, state_arrays
 
@@ -33,18 +32,8 @@ def learn(arrays, tmp_path):
     return parity_learner(arrays[0], arrays[1], tmp_path)
 
 
-@pytest.fixture
-def v1_can_reload(monkeypatch):
-    # v1's lr_find reloads the `models/tmp.pth` it saved; torch >= 2.6 refuses its numpy floats by
-    # default (weights_only). The package keeps the state in memory instead.
-    if fv.IS_V1: monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
 
-def run(f, *args, **kwargs):
-    "Call `f`, return (its result, the lines it printed)."
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf): res = f(*args, **kwargs)
-    return res, buf.getvalue().splitlines()
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ from fixtures.train_setup import load_json_recording, mlp3_learner, opt_lrs_moms
 RECORDED = load_json_recording("schedule")["schedules"]
 
 
-@pytest.fixture
-def v1_can_reload(monkeypatch):
-    # v1's lr_find reloads the `models/tmp.pth` it saved, holding numpy floats, which torch >= 2.6
-    # refuses by default (torch.load's weights_only); the package never reloads a file there.
-    if fv.IS_V1: monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
 
 def test_every_recorded_call_is_checked():

@@ -5,9 +5,7 @@
 The same tests run on fastai 1.x, where the package is real v1: v1 kept its callbacks in
 `fastai.callbacks`, which the v1 pass-through does not re-export, so they are taken from there.
 """
-import contextlib
 import inspect
-import io
 import re
 import warnings
 from functools import partial
@@ -16,6 +14,7 @@ import pytest
 import torch
 
 import fastai_freeze_compat as fv
+from helpers import run_printing as run
 from fixtures.record_v1_train import parity_learner
 from fixtures.train_setup import V1_0_48, load_parity_recording
 
@@ -41,18 +40,8 @@ def make(recorded, tmp_path):
     return lambda **kwargs: parity_learner(recorded["data"], recorded["init"], tmp_path, **kwargs)
 
 
-@pytest.fixture
-def v1_can_reload(monkeypatch):
-    # v1 reloads checkpoints it wrote (best model, lr_find) holding numpy floats; torch >= 2.6 refuses
-    # them by default (weights_only). Only real v1 on a new torch needs this.
-    if fv.IS_V1: monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
 
-def run(f, *args, **kwargs):
-    "Call `f`, return (its result, the lines it printed)."
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf): res = f(*args, **kwargs)
-    return res, buf.getvalue().splitlines()
 
 
 def opt_state_steps(learn):
