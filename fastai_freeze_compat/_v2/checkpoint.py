@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from packaging.version import Version
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import distrib_barrier, get_model, rank_distrib
 from fastcore.foundation import L
@@ -63,8 +64,7 @@ def v1_safe_globals():
 
 
 def _torch_at_least(major, minor):
-    v = re.match(r"(\d+)\.(\d+)", torch.__version__)
-    return (int(v.group(1)), int(v.group(2))) >= (major, minor)
+    return Version(torch.__version__).release[:2] >= (major, minor)
 
 
 def _is_pathlike(f): return isinstance(f, (str, os.PathLike))

@@ -144,15 +144,8 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
 
     def _lr_list(self, lr):
         "One learning rate per layer group, as floats, from a float, a slice or one value per group."
-        n = len(self.layer_groups)
-        lrs = self.lr_range(lr)
-        try: lrs = [float(v) for v in np.array(lrs, dtype=float).reshape(-1)]
-        except (TypeError, ValueError):
-            raise TypeError(f"a learning rate is a float, a slice or one float per layer group, got {lr!r}") from None
-        if len(lrs) == 1: lrs = lrs * n
-        if len(lrs) != n:
-            raise LayerGroupCountError(f"got {len(lrs)} learning rates for {n} layer groups: pass one per layer group, "
-                                       "a single float, or a slice")
+        lrs = _per_group(self.lr_range(lr), len(self.layer_groups), lr, "learning rate",
+                         "a float, a slice or one float per layer group")
         bad = [v for v in lrs if not v > 0]
         if bad:
             raise ValueError(f"learning rates must be positive, got {lr!r}: pass e.g. `1e-3` or `slice(1e-5, 1e-3)`")
@@ -190,13 +183,17 @@ class LayerGroupCountError(AssertionError, ValueError):
     `AssertionError` ("List len mismatch"); it is also a `ValueError`, what the problem is."""
 
 
+def _per_group(values, n, given, what, forms):
+    "`values` as `n` floats, one per layer group: a single value is repeated, a list must have `n`."
+    try: res = [float(v) for v in np.array(values, dtype=float).reshape(-1)]
+    except (TypeError, ValueError):
+        raise TypeError(f"a {what} is {forms}, got {given!r}") from None
+    if len(res) == 1: res = res * n
+    if len(res) != n:
+        raise LayerGroupCountError(f"got {len(res)} {what}s for {n} layer groups: pass {forms}")
+    return res
+
+
 def listify_wd(wd, n):
     "One weight decay per layer group, as floats, from a float or one value per group."
-    try: wds = [float(v) for v in np.array(wd, dtype=float).reshape(-1)]
-    except (TypeError, ValueError):
-        raise TypeError(f"weight decay is a float or one float per layer group, got {wd!r}") from None
-    if len(wds) == 1: wds = wds * n
-    if len(wds) != n:
-        raise LayerGroupCountError(f"got {len(wds)} weight decays for {n} layer groups: pass one per layer group "
-                                   "or a float")
-    return wds
+    return _per_group(wd, n, wd, "weight decay", "a float or one float per layer group")
