@@ -21,9 +21,10 @@ Ref.__new__.__defaults__ = (None, "<any>", None, "<any>", "")
 #: (same API, other default) or ``behaviour`` (same call, other result). ``v1`` / ``v2``: the spelling on
 #: each side; ``what``: what differs if you switch; ``keep_v1``: native fastai 2 code that keeps v1's
 #: numbers; ``bridged_by``: the package name that gives v1's behaviour; ``refs_v1`` / ``refs_v2``:
-#: places checked against the installed fastai; ``tested_by``: tests that measure a behaviour change.
-Change = namedtuple("Change", "key kind v1 v2 what keep_v1 bridged_by refs_v1 refs_v2 tested_by")
-Change.__new__.__defaults__ = ("", "", (), (), ())
+#: places checked against the installed fastai; ``tested_by``: tests that measure a behaviour change;
+#: ``rewrite``: ``upgrade`` renames it in code by itself (a safe rewrite: the same meaning on fastai 2).
+Change = namedtuple("Change", "key kind v1 v2 what keep_v1 bridged_by refs_v1 refs_v2 tested_by rewrite")
+Change.__new__.__defaults__ = ("", "", (), (), (), False)
 
 _LEARNER_V1 = "fastai.vision.learner:cnn_learner"
 _VL = "fastai.vision.learner:vision_learner"
@@ -39,14 +40,14 @@ CHANGES = (
            "to the model instead of the Learner",
            "vision_learner(dls, arch, normalize=False, opt_func=partial(Adam, eps=1e-8), wd_bn_bias=True) "
            "with a custom_head whose Linear layers keep their bias", "cnn_learner",
-           (Ref(_LEARNER_V1, "base_arch"),), (Ref(_VL, "arch"),)),
+           (Ref(_LEARNER_V1, "base_arch"),), (Ref(_VL, "arch"),), rewrite=True),
     Change("name.create_cnn", "name", "create_cnn(data, base_arch, ...)", "vision_learner(dls, arch, ...)",
            "deprecated in v1 already (a warning), gone in fastai 2", "vision_learner(dls, arch, ...)",
-           "create_cnn", (Ref("fastai.vision.learner:create_cnn", "base_arch"),), ()),
+           "create_cnn", (Ref("fastai.vision.learner:create_cnn", "base_arch"),), (), rewrite=True),
     Change("name.create_cnn_model", "name", "create_cnn_model(base_arch, nc, ...)",
            "create_vision_model(arch, n_out, ...)", "renamed; n_out instead of nc", "", "create_cnn_model",
            (Ref("fastai.vision.learner:create_cnn_model", "nc", since=">=1.0.52"),),
-           (Ref("fastai.vision.learner:create_vision_model", "n_out"),)),
+           (Ref("fastai.vision.learner:create_vision_model", "n_out"),), rewrite=True),
     Change("name.ImageDataBunch", "name", "ImageDataBunch.from_folder(path, ...)",
            "ImageDataLoaders.from_folder(path, ...)",
            "different keywords (item_tfms/batch_tfms instead of ds_tfms/size), a torch-seeded random split",
@@ -72,31 +73,31 @@ CHANGES = (
            (Ref("fastai.basic_train:Recorder.plot", "suggestion"),), (Ref("fastai.learner:Recorder.plot_loss"),)),
     # -- renamed keywords ------------------------------------------------------------------------------
     Change("kw.max_lr", "keyword", "fit_one_cycle(max_lr=...)", "fit_one_cycle(lr_max=...)", "renamed", "", "",
-           (Ref(_FOC_V1, "max_lr"),), (Ref(_FOC_V2, "lr_max", None),)),
+           (Ref(_FOC_V1, "max_lr"),), (Ref(_FOC_V2, "lr_max", None),), rewrite=True),
     Change("kw.cyc_len", "keyword", "fit_one_cycle(cyc_len)", "fit_one_cycle(n_epoch)", "renamed", "", "",
-           (Ref(_FOC_V1, "cyc_len"),), (Ref(_FOC_V2, "n_epoch"),)),
+           (Ref(_FOC_V1, "cyc_len"),), (Ref(_FOC_V2, "n_epoch"),), rewrite=True),
     Change("kw.div_factor", "keyword", "fit_one_cycle(div_factor=25.)", "fit_one_cycle(div=25.)", "renamed",
-           "", "", (Ref(_FOC_V1, "div_factor", 25.),), (Ref(_FOC_V2, "div", 25.),)),
+           "", "", (Ref(_FOC_V1, "div_factor", 25.),), (Ref(_FOC_V2, "div", 25.),), rewrite=True),
     Change("kw.final_div", "keyword", "fit_one_cycle(final_div=None)", "fit_one_cycle(div_final=1e5)",
            "renamed; see default.final_div for the value", "", "",
-           (Ref(_FOC_V1, "final_div", None, since=">=1.0.50"),), (Ref(_FOC_V2, "div_final", 1e5),)),
+           (Ref(_FOC_V1, "final_div", None, since=">=1.0.50"),), (Ref(_FOC_V2, "div_final", 1e5),), rewrite=True),
     Change("kw.callbacks", "keyword", "fit(..., callbacks=[...]) / fit_one_cycle(..., callbacks=[...])",
            "fit(..., cbs=[...]) / fit_one_cycle(..., cbs=[...])", "renamed; v1 callbacks are other classes",
-           "", "", (Ref(_FOC_V1, "callbacks", None), Ref(_L_V1 + ".fit", "callbacks", None)),
-           (Ref(_FOC_V2, "cbs", None), Ref(_L_V2 + ".fit", "cbs", None))),
+           "", "", (Ref(_FOC_V1, "callbacks", None), Ref(_L_V1 + ".fit", "callbacks", None), Ref(_L_V1, "callbacks")),
+           (Ref(_FOC_V2, "cbs", None), Ref(_L_V2 + ".fit", "cbs", None), Ref(_L_V2, "cbs", None)), rewrite=True),
     Change("kw.epochs", "keyword", "learn.fit(epochs, lr)", "learn.fit(n_epoch, lr)", "renamed", "", "",
-           (Ref(_L_V1 + ".fit", "epochs"),), (Ref(_L_V2 + ".fit", "n_epoch"),)),
+           (Ref(_L_V1 + ".fit", "epochs"),), (Ref(_L_V2 + ".fit", "n_epoch"),), rewrite=True),
     Change("kw.callback_fns", "keyword", "Learner(..., callback_fns=[...])", "Learner(..., cbs=[...])",
            "renamed; v1 passed functions of the learner", "", "Learner",
-           (Ref(_L_V1, "callback_fns", None),), (Ref(_L_V2, "cbs", None),)),
+           (Ref(_L_V1, "callback_fns", None),), (Ref(_L_V2, "cbs", None),), rewrite=True),
     Change("kw.split_on", "keyword", "cnn_learner(..., split_on=f)", "vision_learner(..., splitter=f)",
            "v1's f returns the modules to split at; fastai 2's returns lists of parameters", "", "cnn_learner",
            (Ref(_LEARNER_V1, "split_on", None),), (Ref(_VL, "splitter", None),)),
     Change("kw.data", "keyword", "cnn_learner(data, base_arch)", "vision_learner(dls, arch)", "renamed", "",
-           "cnn_learner", (Ref(_LEARNER_V1, "data"),), (Ref(_VL, "dls"), Ref(_VL, "arch"))),
+           "cnn_learner", (Ref(_LEARNER_V1, "data"), Ref(_LEARNER_V1, "base_arch")), (Ref(_VL, "dls"), Ref(_VL, "arch")), rewrite=True),
     Change("kw.bn_wd", "keyword", "Learner(..., bn_wd=True)", "Learner(..., wd_bn_bias=False)",
            "renamed, and the default flipped: see default.wd_bn_bias", "", "Learner",
-           (Ref(_L_V1, "bn_wd", True),), (Ref(_L_V2, "wd_bn_bias", False),)),
+           (Ref(_L_V1, "bn_wd", True),), (Ref(_L_V2, "wd_bn_bias", False),), rewrite=True),
     Change("kw.true_wd", "keyword", "Learner(..., true_wd=True)", "opt_func=partial(Adam, decouple_wd=True)",
            "moved from the Learner to the optimizer", "", "Learner",
            (Ref(_L_V1, "true_wd", True),), (Ref("fastai.optimizer:Adam", "decouple_wd", True),)),
@@ -213,15 +214,20 @@ def by_kind(kind):
 _IDENT = re.compile(r"(?:learn\.|recorder\.|fastai(?:\.\w+)*\.)?(\w+)")
 
 
-def renamed_names():
-    "v1 name -> fastai 2 name, for renamed or moved APIs."
-    return {c.key.split(".")[-1]: _IDENT.match(c.v2).group(1) for c in by_kind("name")}
+def _selected(kind, rewrite):
+    return [c for c in by_kind(kind) if rewrite is None or c.rewrite == rewrite]
 
 
-def renamed_keywords():
-    "(function, v1 keyword) -> fastai 2 keyword, from the `keyword` entries with checkable refs."
+def renamed_names(rewrite=None):
+    "v1 name -> fastai 2 name, for renamed or moved APIs (`rewrite=True`: only those `upgrade` renames)."
+    return {c.key.split(".")[-1]: _IDENT.match(c.v2).group(1) for c in _selected("name", rewrite)}
+
+
+def renamed_keywords(rewrite=None):
+    """(function, v1 keyword) -> fastai 2 keyword, from the `keyword` entries with checkable refs
+    (`rewrite=True`: only those `upgrade` renames)."""
     res = {}
-    for c in by_kind("keyword"):
+    for c in _selected("keyword", rewrite):
         for r1, r2 in zip(c.refs_v1, c.refs_v2):
             if r1.param and r2.param and r1.param != r2.param:
                 res[(r1.target.split(":")[1].split(".")[-1], r1.param)] = r2.param

@@ -12,7 +12,7 @@ import os
 import sys
 from collections import namedtuple
 
-from .changes import by_key
+from .changes import by_key, renamed_keywords, renamed_names
 
 __all__ = ["Finding", "upgrade_source", "upgrade_file", "format_report"]
 
@@ -20,12 +20,22 @@ Finding = namedtuple("Finding", "line col level message")
 
 _V1_MODULES = {"fastai.vision", "fastai_freeze_compat", "fastai.vision.learner", "fastai.basic_train",
                "fastai.train", "fastai.basics"}
-_NAME_RENAMES = {"cnn_learner": "vision_learner", "create_cnn": "vision_learner",
-                 "create_cnn_model": "create_vision_model"}
-_FOC_KW = {"max_lr": "lr_max", "cyc_len": "n_epoch", "div_factor": "div", "final_div": "div_final",
-           "callbacks": "cbs"}
-_FIT_KW = {"epochs": "n_epoch", "callbacks": "cbs"}
-_LEARNER_KW = {"bn_wd": "wd_bn_bias", "callback_fns": "cbs", "data": "dls", "base_arch": "arch"}
+
+
+def _keywords(function, rewrite=True):
+    "v1 keyword -> fastai 2 keyword for one v1 function, from the table."
+    return {kw: new for (fn, kw), new in renamed_keywords(rewrite).items() if fn == function}
+
+
+# The renames come from the table (entries marked `rewrite`): cnn_learner -> vision_learner, ...
+_NAME_RENAMES = renamed_names(rewrite=True)
+_FOC_KW = _keywords("fit_one_cycle")                   # max_lr -> lr_max, cyc_len -> n_epoch, ...
+_FIT_KW = _keywords("fit")                             # epochs -> n_epoch, callbacks -> cbs
+_LEARNER_CALL_KW = _keywords("Learner")                # bn_wd -> wd_bn_bias, callback_fns / callbacks -> cbs
+# cnn_learner's own keywords (data -> dls, base_arch -> arch) and the Learner keywords it passes on;
+# v1 callbacks are other classes than fastai 2's, so for cnn_learner they are reported, not renamed
+_CNN_KW = dict(_keywords("cnn_learner"), **{k: v for k, v in _LEARNER_CALL_KW.items() if v != "cbs"})
+_LEARNER_KW = dict(_keywords("cnn_learner", None), **_keywords("Learner", None))   # every v1 -> fastai 2 spelling
 # the explicit vision_learner arguments that reproduce v1's optimizer and data handling
 _V1_KEEP = [("opt_func", "partial(Adam, eps=1e-8)"), ("wd", "1e-2"), ("wd_bn_bias", "True"),
             ("lr", "slice(3e-3)"), ("normalize", "False")]
@@ -135,7 +145,7 @@ class _Upgrader(ast.NodeVisitor):
         self._rename_callee(node, "vision_learner")
         self.report(node, "WARNING", f"{old} -> vision_learner: " + _why("default.head_bias") + "; "
                     + _why("default.normalize"))
-        self._rename_kwargs(node, {"bn_wd": "wd_bn_bias", "data": "dls", "base_arch": "arch"}, "vision_learner")
+        self._rename_kwargs(node, _CNN_KW, "vision_learner")
         for kw in node.keywords:
             if kw.arg == "split_on":
                 self.report(kw, "ERROR", "split_on -> splitter cannot be rewritten: " + _why("kw.split_on"))
@@ -196,7 +206,7 @@ class _Upgrader(ast.NodeVisitor):
             self.report(node, "WARNING", "fit without lr: " + _why("default.lr"))
 
     def call_Learner(self, node):
-        self._rename_kwargs(node, {"bn_wd": "wd_bn_bias", "callback_fns": "cbs", "callbacks": "cbs"}, "Learner")
+        self._rename_kwargs(node, _LEARNER_CALL_KW, "Learner")
         for kw in node.keywords:
             if kw.arg in ("true_wd", "layer_groups"):
                 self.report(kw, "ERROR", f"Learner({kw.arg}=...) has no fastai 2 argument: "
