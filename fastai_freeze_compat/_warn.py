@@ -6,6 +6,7 @@ Silence them with ``FASTAI_FREEZE_COMPAT_NO_WARNINGS=1`` in the environment, wit
 ``warnings.filterwarnings("ignore", category=fastai_freeze_compat.FastaiV1APIWarning)``.
 """
 import os
+import sys
 import warnings
 
 from .changes import by_key
@@ -27,16 +28,32 @@ def silence_warnings(silence=True):
     _state["silenced"] = bool(silence)
 
 
-def message(key):
+def message(key, *also):
+    "The warning's text for the table entry `key`, plus one clause for each further entry in `also`."
     c = by_key(key)
     text = f"`{c.v1}` is fastai v1's API, bridged by fastai_freeze_compat with v1's behaviour. " \
            f"Native fastai 2: `{c.v2}`"
     if c.what: text += f"; what differs if you switch: {c.what}"
     if c.keep_v1: text += f"; to keep v1's numbers there: `{c.keep_v1}`"
-    return text + "."
+    text += "."
+    for k in also:
+        a = by_key(k)
+        text += f" Also: {a.v1}; fastai 2: {a.v2}" + (f" ({a.what})" if a.what else "") \
+                + (f"; to keep v1's numbers: `{a.keep_v1}`" if a.keep_v1 else "") + "."
+    return text
 
 
-def warn_bridged(key, stacklevel=3):
-    "Warn (once per call site, Python's default for this category) that the v1 API `key` is bridged."
+# calls made by these packages are the bridge at work (cnn_learner freezing, fit calling create_opt, ...),
+# not the user's v1 code: they do not warn
+_INTERNAL = {"fastai_freeze_compat", "fastai", "fastcore"}
+
+
+def warn_bridged(key, *also, stacklevel=3):
+    """Warn (once per call site, Python's default for this category) that the v1 API `key` is bridged;
+    `also` names further table entries that differ for the same call. `stacklevel` 3 is the caller of the
+    function that calls this; a caller inside the package, fastai or fastcore does not warn."""
     if _state["silenced"]: return
-    warnings.warn(message(key), FastaiV1APIWarning, stacklevel=stacklevel)
+    try: caller = sys._getframe(stacklevel - 1).f_globals.get("__name__", "")
+    except ValueError: caller = ""
+    if caller.split(".")[0] in _INTERNAL: return
+    warnings.warn(message(key, *also), FastaiV1APIWarning, stacklevel=stacklevel)

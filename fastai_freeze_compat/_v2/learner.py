@@ -12,6 +12,7 @@ import numpy as np
 from fastai.learner import Learner as _Learner
 from torch import nn
 
+from .._warn import warn_bridged
 from .callbacks import check_callbacks, split_callback_fns
 from .checkpoint import CheckpointMixin
 from .optim import AdamW, defaults, resolve_opt_func
@@ -34,6 +35,7 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     def __init__(self, data, model, opt_func=AdamW, loss_func=None, metrics=None, true_wd=True, bn_wd=True,
                  wd=defaults.wd, train_bn=True, path=None, model_dir="models", callback_fns=None,
                  callbacks=None, layer_groups=None, add_time=True, silent=None):
+        warn_bridged("default.adam_eps", "default.wd_bn_bias", "default.wd")
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.true_wd, self.add_time, self.silent = true_wd, add_time, silent
@@ -53,6 +55,7 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     @property
     def data(self):
         "The `DataLoaders` (v1: `DataBunch`) this learner trains on."
+        warn_bridged("name.data")
         return self.dls
 
     @data.setter
@@ -70,6 +73,7 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     @property
     def layer_groups(self):
         "v1's layer groups: a list of `nn.Sequential`, each holding leaf modules of the model."
+        warn_bridged("behaviour.layer_groups")
         groups = self.__dict__.get("_layer_groups")
         if groups is None:
             groups = self.__dict__["_layer_groups"] = [nn.Sequential(*flatten_model(self.model))]
@@ -94,6 +98,7 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
 
     def split(self, split_on):
         "Split the model at `split_on`: modules to split at, or a function of the model returning them."
+        warn_bridged("kw.split_on")
         if callable(split_on) and not isinstance(split_on, nn.Module): split_on = split_on(self.model)
         self.layer_groups = split_model(self.model, split_on)
         return self
@@ -101,6 +106,7 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
     # -- freezing -------------------------------------------------------------------------------
     def freeze_to(self, n):
         "Freeze layers up to layer group `n`."
+        warn_bridged("default.train_bn_types", "behaviour.frozen_in_optimizer")
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
             raise TypeError(f"freeze_to(n) takes the integer index of a layer group, got {n!r} "
                             f"({type(n).__name__}); this learner has {len(self.layer_groups)} groups, "
@@ -120,6 +126,7 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
 
     def freeze(self):
         "Freeze up to last layer group."
+        warn_bridged("behaviour.freeze_one_group", "default.train_bn_types", "behaviour.frozen_in_optimizer")
         if len(self.layer_groups) <= 1:
             raise AssertionError(f"freeze() needs more than one layer group, this learner has "
                                  f"{len(self.layer_groups)}: split the model first, e.g. "

@@ -13,6 +13,7 @@ from fastai.learner import Recorder as _Recorder
 from fastai.learner import _maybe_item
 from fastcore.foundation import L
 
+from .._warn import warn_bridged
 from .optim import defaults
 from .train_schedule import v1_epoch
 
@@ -123,6 +124,7 @@ class Recorder(_Recorder):
 
     def plot_lr(self, show_moms=False, skip_start=0, skip_end=0, return_fig=None):
         "Plot learning rate, `show_moms` to include momentum."
+        warn_bridged("name.recorder.plot")
         import matplotlib.pyplot as plt
         lrs = self._split_list(self.lrs, skip_start, skip_end)
         iterations = self._split_list(range(len(self.lrs)), skip_start, skip_end)
@@ -150,6 +152,7 @@ class Recorder(_Recorder):
 
     def plot(self, skip_start=10, skip_end=5, suggestion=False, return_fig=None, show_grid=False, **kwargs):
         "Plot learning rate and losses, trimmed between `skip_start` and `skip_end`. Optionally plot and return min gradient"
+        warn_bridged("name.recorder.plot")
         import matplotlib.pyplot as plt
         lrs = self._split_list(self.lrs, skip_start, skip_end)
         losses = [float(x) for x in self._split_list(self.losses, skip_start, skip_end)]
@@ -175,6 +178,7 @@ class Recorder(_Recorder):
 
     def plot_losses(self, skip_start=0, skip_end=0, return_fig=None, show_grid=False):
         "Plot training and validation losses."
+        warn_bridged("name.recorder.plot")
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(1, 1)
         losses = [float(x) for x in self._split_list(self.losses, skip_start, skip_end)]

@@ -24,6 +24,7 @@ from fastai.learner import defaults as _fastai_defaults
 from fastai.losses import BaseLoss
 from fastcore.basics import PrettyString  # v1's PrettyString (a str whose repr is itself), kept by fastcore
 
+from .._warn import warn_bridged
 from .optim import AdamW
 from .torch_core import flatten_model
 
@@ -189,4 +190,5 @@ class SummaryMixin:
     def summary(self, n=70, layout=None):
         """Print a summary of the model using a output text width of `n` chars, in fastai v1's `layout`
         ("1.0.48", the default, or "1.0.61"; `learn.summary_layout` sets it for every call)."""
+        warn_bridged("behaviour.summary")
         return model_summary(self, n=n, layout=self.summary_layout if layout is None else layout)

@@ -13,6 +13,8 @@ from fastai.callback.training import bn_types
 # fastai 2 kept v1's definitions of these (fastai/layers.py): same leaves, same order.
 from fastai.layers import ParameterModule, children_and_parameters, flatten_model
 
+from .._warn import warn_bridged
+
 __all__ = [
     "bn_types", "bias_types", "no_wd_types", "ParameterModule", "children_and_parameters",
     "flatten_model", "first_layer", "last_layer", "requires_grad", "split_model_idx", "split_model",
@@ -53,6 +55,7 @@ def even_mults(start, stop, n):
 def requires_grad(m, b=None):
     "If `b` is not set return `requires_grad` of first param, else set `requires_grad` on all params as `b`"
     # fastai 2's `requires_grad(m)` takes no `b`, and returns False (v1: None) without parameters.
+    if b is not None: warn_bridged("name.requires_grad")
     ps = list(m.parameters())
     if not ps: return None
     if b is None: return ps[0].requires_grad

@@ -18,6 +18,7 @@ from fastcore.basics import camel2snake
 
 from .callbacks import (CallbackFn, CSVLogger, EarlyStoppingCallback, MixedPrecision, SaveModelCallback, ShowGraph,
                         _LearnerCallback, build_callback, check_callbacks, split_callback_fns)
+from .._warn import warn_bridged
 from .optim import defaults
 from .recorder import Recorder
 from .train_schedule import (LRFinder, OneCycleScheduler, Scheduler, annealing_cos, annealing_exp, annealing_linear,
@@ -115,6 +116,7 @@ class TrainMixin:
     def fit(self, epochs, lr=defaults.lr, wd=None, callbacks=None, *, cbs=None, reset_opt=False, start_epoch=0):
         "Fit the model on this learner with `lr` learning rate, `wd` weight decay for `epochs` with `callbacks`."
         from .learner import listify_wd
+        warn_bridged("kw.epochs", "default.lr", "default.adam_eps", "default.wd_bn_bias")
         _check_epochs("epochs", epochs)
         lrs = self._lr_list(self.lr if lr is None else lr)     # None: fastai 2's "the learner's lr"
         if wd is None: wd = self.wd
@@ -140,6 +142,7 @@ class TrainMixin:
     def fit_one_cycle(self, cyc_len, max_lr=defaults.lr, moms=(0.95, 0.85), div_factor=25., pct_start=0.3,
                       final_div=None, wd=None, callbacks=None, tot_epochs=None, start_epoch=None, **kwargs):
         "Fit a model following the 1cycle policy."
+        warn_bridged("default.pct_start", "default.final_div", "default.lr")
         # fastai 2.0 renamed the keywords (lr_max, div, div_final, cbs) and its own `fine_tune` passes
         # them: accept them as names of v1's, with v1's schedule.
         v2_names = {"lr_max": "max_lr", "div": "div_factor", "div_final": "final_div"}
@@ -164,6 +167,7 @@ class TrainMixin:
 
     def lr_find(self, start_lr=1e-7, end_lr=10, num_it=100, stop_div=True, wd=None):
         "Explore lr from `start_lr` to `end_lr` over `num_it` iterations in `learn`. If `stop_div`, stops when loss diverges."
+        warn_bridged("behaviour.lr_find")
         if isinstance(num_it, bool) or not isinstance(num_it, Integral) or num_it < 1:
             raise TypeError(f"num_it is a number of iterations, a positive integer, got {num_it!r}")
         start_lr, end_lr = self.lr_range(start_lr), self.lr_range(end_lr)
@@ -199,12 +203,14 @@ class TrainMixin:
 def fit_one_cycle(learn, cyc_len, max_lr=defaults.lr, moms=(0.95, 0.85), div_factor=25., pct_start=0.3,
                   final_div=None, wd=None, callbacks=None, tot_epochs=None, start_epoch=None):
     "Fit a model following the 1cycle policy."
+    warn_bridged("default.pct_start", "default.final_div", "default.lr")
     learn.fit_one_cycle(cyc_len, max_lr, moms=moms, div_factor=div_factor, pct_start=pct_start, final_div=final_div,
                         wd=wd, callbacks=callbacks, tot_epochs=tot_epochs, start_epoch=start_epoch)
 
 
 def lr_find(learn, start_lr=1e-7, end_lr=10, num_it=100, stop_div=True, wd=None):
     "Explore lr from `start_lr` to `end_lr` over `num_it` iterations in `learn`. If `stop_div`, stops when loss diverges."
+    warn_bridged("behaviour.lr_find")
     learn.lr_find(start_lr, end_lr, num_it, stop_div, wd)
 
 

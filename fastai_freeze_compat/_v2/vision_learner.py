@@ -121,6 +121,7 @@ def num_features_model(m):
 def create_cnn_model(base_arch, nc, cut=None, pretrained=True, lin_ftrs=None, ps=0.5, custom_head=None,
                      bn_final=False, concat_pool=True):
     "Create custom convnet architecture"
+    warn_bridged("name.create_cnn_model", "default.head_bias")
     body = create_body(base_arch, pretrained, cut)
     if custom_head is None:
         nf = num_features_model(nn.Sequential(*body.children())) * (2 if concat_pool else 1)
@@ -143,7 +144,7 @@ def _n_classes(data):
 def cnn_learner(data, base_arch, cut=None, pretrained=True, lin_ftrs=None, ps=0.5, custom_head=None,
                 split_on=None, bn_final=False, init=nn.init.kaiming_normal_, concat_pool=True, **kwargs):
     "Build convnet style learner."
-    warn_bridged("name.cnn_learner")
+    warn_bridged("name.cnn_learner", "default.head_bias", "default.normalize")
     return _cnn_learner(data, base_arch, cut, pretrained, lin_ftrs, ps, custom_head, split_on, bn_final, init,
                         concat_pool, **kwargs)
 
