@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import torch
 from fastai.optimizer import Adam, OptimWrapper
 
-__all__ = ["AdamW", "defaults", "resolve_opt_func"]
+__all__ = ["AdamW", "TrueWDOptimWrapper", "defaults", "resolve_opt_func"]
 
 #: v1's default optimizer: Adam, betas (0.9, 0.99), eps 1e-8.
 AdamW = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-8)
@@ -42,8 +42,34 @@ def resolve_opt_func(opt_func, true_wd):
         raise TypeError(f"opt_func must be callable (e.g. `fv.AdamW` or `partial(optim.SGD, momentum=0.9)`), "
                         f"got {opt_func!r}")
     if _is_torch_optimizer(opt_func):
-        # A torch optimizer, as v1 notebooks pass them: fastai 2 drives those through OptimWrapper.
-        return partial(OptimWrapper, opt=opt_func)
+        # A torch optimizer, as v1 notebooks pass them: fastai 2 drives those through OptimWrapper, which
+        # hands `wd` to torch as `weight_decay` (L2 in the gradient): v1's `true_wd` decoupled it.
+        return partial(TrueWDOptimWrapper if true_wd else OptimWrapper, opt=opt_func)
     if _accepts(opt_func, "decouple_wd"):
         return partial(opt_func, decouple_wd=bool(true_wd))
     return opt_func
+
+
+class TrueWDOptimWrapper(OptimWrapper):
+    """fastai 2's `OptimWrapper` around a torch optimizer, with v1's `true_wd=True`: the weight decay is
+    decoupled, as in v1's `OptimWrapper.step` (each trainable parameter times `1 - lr * wd` before the torch
+    step; BatchNorm and bias ones too unless marked `do_wd=False` for `bn_wd=False`), and torch's own
+    `weight_decay`, an L2 term in the gradient, stays 0."""
+
+    def __init__(self, params=None, opt=None, **kwargs):
+        super().__init__(params, opt, **kwargs)
+        for pg in self.opt.param_groups:
+            pg["decoupled_wd"] = pg.get("weight_decay", 0.)
+            pg["weight_decay"] = 0.
+        # the `wd` hyper-parameter is ours now; torch's `weight_decay` keeps its own name (and stays 0)
+        self.fwd_map = {**self.fwd_map, "weight_decay": "weight_decay", "decoupled_wd": "wd"}
+        self.bwd_map = {v: k for k, v in self.fwd_map.items()}
+
+    def step(self, closure=None):
+        with torch.no_grad():
+            for pg in self.opt.param_groups:
+                lr, wd = pg["lr"], pg["decoupled_wd"]
+                if not wd: continue
+                for p in pg["params"]:
+                    if p.requires_grad and self.state[p].get("do_wd", True): p.mul_(1 - lr * wd)
+        return self.opt.step(closure)
