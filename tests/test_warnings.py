@@ -86,7 +86,6 @@ BRIDGED_CALLS = [
     ("default.pct_start", lambda l, d: fv.fit_one_cycle(l, 1)),
     ("behaviour.lr_find", lambda l, d: l.lr_find(num_it=2)),
     ("behaviour.summary", lambda l, d: l.summary()),
-    ("behaviour.checkpoint", lambda l, d: (l.save("w"), l.load("w"))[1]),
     ("name.requires_grad", lambda l, d: fv.requires_grad(l.model[1], True)),
     ("name.create_cnn_model", lambda l, d: fv.create_cnn_model(fv.models.resnet18, 12, pretrained=False)),
     ("name.recorder.plot", lambda l, d: (l.fit(1, 1e-3), l.recorder.plot_losses())),

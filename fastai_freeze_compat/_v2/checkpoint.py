@@ -30,8 +30,6 @@ from fastai.optimizer import OptimWrapper
 from fastai.torch_core import distrib_barrier, get_model, rank_distrib
 from fastcore.foundation import L
 
-from .._warn import warn_bridged
-
 from .optim import defaults
 
 __all__ = ["CheckpointMixin", "load_checkpoint", "save_checkpoint", "v1_safe_globals"]
@@ -203,7 +201,6 @@ class CheckpointMixin:
 
         Checkpoints are always read weights-only; `weights_only` is accepted because fastai 2's own
         callbacks pass it (SaveModelCallback: `weights_only=False` for the file it just saved)."""
-        warn_bridged("behaviour.checkpoint")
         if purge:
             # v1 re-pickled the learner to free cached GPU memory; fastai 2 caches nothing, so free what torch holds.
             gc.collect()
