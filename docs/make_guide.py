@@ -1,5 +1,6 @@
 """Regenerate the tables of docs/migration-guide.md from fastai_freeze_compat/changes.py (between the
-`<!-- table:... -->` markers) and of the README's support matrix from tox.ini.
+`<!-- table:... -->` markers, each key linked to the section that reproduces it: the one whose heading is
+followed by `<!-- covers: KEY ... -->`) and of the README's support matrix from tox.ini.
 
     python docs/make_guide.py          # rewrite in place
     python docs/make_guide.py --check  # exit 1 if a file is stale (tests/test_docs.py runs this check)
@@ -29,12 +30,32 @@ KINDS = [("name", "Renamed or moved names"), ("keyword", "Renamed keywords"), ("
 def _cell(text): return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def changes_table(kind):
+#: a section of the guide names the table entries it reproduces right under its heading
+COVERS = re.compile(r"^## (.+)\n+<!-- covers: ([^>]*?) -->", re.M)
+
+
+def slug(heading):
+    "The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def sections(guide):
+    "key -> [heading of each section that covers it]."
+    found = {}
+    for m in COVERS.finditer(guide):
+        for key in m.group(2).split():
+            found.setdefault(key, []).append(m.group(1))
+    return found
+
+
+def changes_table(kind, guide=""):
+    covered = sections(guide)
     rows = ["| | fastai v1 (and the package) | native fastai 2 | what you see if you switch | native code that keeps v1's numbers |",
             "|---|---|---|---|---|"]
     for c in CHANGES:
         if c.kind != kind: continue
-        rows.append(f"| `{c.key}` | {_cell(c.v1)} | {_cell(c.v2)} | {_cell(c.what)} | "
+        key = f"[`{c.key}`](#{slug(covered[c.key][0])})" if c.key in covered else f"`{c.key}`"
+        rows.append(f"| {key} | {_cell(c.v1)} | {_cell(c.v2)} | {_cell(c.what)} | "
                     + (f"`{_cell(c.keep_v1)}`" if c.keep_v1 else "") + " |")
     return "\n".join(rows)
 
@@ -62,7 +83,7 @@ def render(text, name, body):
 def rendered():
     guide = (ROOT / "docs" / "migration-guide.md").read_text(encoding="utf-8")
     for kind, _ in KINDS:
-        guide = render(guide, f"table:{kind}", changes_table(kind))
+        guide = render(guide, f"table:{kind}", changes_table(kind, guide))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     readme = render(readme, "support-matrix", support_matrix())
     return {"docs/migration-guide.md": guide, "README.md": readme}
