@@ -219,7 +219,8 @@ CHANGES = (
            ("tests/test_data.py::test_notebook_cell_splits_like_v1",)),
     Change("behaviour.torch_optimizer_wd", "behaviour",
            "a torch opt_func (partial(optim.SGD, momentum=0.9), optim.Adam): weight decay decoupled (true_wd=True), "
-           "p *= 1 - lr*wd before the step", "OptimWrapper hands wd to torch as weight_decay: L2 in the gradient",
+           "p *= 1 - lr*wd before the step; with true_wd=False L2, BatchNorm/bias left out when bn_wd=False",
+           "OptimWrapper hands wd to torch as weight_decay: L2 in the gradient of every parameter",
            "other weights with momentum or Adam: 9e-4 after two SGD-momentum batches",
            "fastai 2's own optimizer: opt_func=partial(SGD, mom=0.9), wd=1e-2, wd_bn_bias=True", "Learner",
            (Ref(_L_V1, "true_wd", True),), (Ref("fastai.optimizer:OptimWrapper", "hp_map", None),),

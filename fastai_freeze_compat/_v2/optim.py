@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import torch
 from fastai.optimizer import Adam, OptimWrapper
 
-__all__ = ["AdamW", "TrueWDOptimWrapper", "defaults", "resolve_opt_func"]
+__all__ = ["AdamW", "V1OptimWrapper", "defaults", "resolve_opt_func"]
 
 #: v1's default optimizer: Adam, betas (0.9, 0.99), eps 1e-8.
 AdamW = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-8)
@@ -43,33 +43,38 @@ def resolve_opt_func(opt_func, true_wd):
                         f"got {opt_func!r}")
     if _is_torch_optimizer(opt_func):
         # A torch optimizer, as v1 notebooks pass them: fastai 2 drives those through OptimWrapper, which
-        # hands `wd` to torch as `weight_decay` (L2 in the gradient): v1's `true_wd` decoupled it.
-        return partial(TrueWDOptimWrapper if true_wd else OptimWrapper, opt=opt_func)
+        # hands `wd` to torch as `weight_decay` for every parameter: v1's `true_wd` decoupled it, and its
+        # `bn_wd=False` left BatchNorm and bias parameters alone.
+        return partial(V1OptimWrapper, opt=opt_func, true_wd=bool(true_wd))
     if _accepts(opt_func, "decouple_wd"):
         return partial(opt_func, decouple_wd=bool(true_wd))
     return opt_func
 
 
-class TrueWDOptimWrapper(OptimWrapper):
-    """fastai 2's `OptimWrapper` around a torch optimizer, with v1's `true_wd=True`: the weight decay is
-    decoupled, as in v1's `OptimWrapper.step` (each trainable parameter times `1 - lr * wd` before the torch
-    step; BatchNorm and bias ones too unless marked `do_wd=False` for `bn_wd=False`), and torch's own
-    `weight_decay`, an L2 term in the gradient, stays 0."""
+class V1OptimWrapper(OptimWrapper):
+    """fastai 2's `OptimWrapper` around a torch optimizer, with weight decay applied as v1's `OptimWrapper`
+    did. `true_wd=True` (v1's default): decoupled, each trainable parameter times `1 - lr * wd` before the
+    torch step. `true_wd=False`: L2, `wd * p` added to the gradient, as torch's own `weight_decay`. Either
+    way BatchNorm and bias parameters marked `do_wd=False` (`bn_wd=False`) are not decayed, which fastai 2's
+    `OptimWrapper` (torch's `weight_decay` on every parameter of a group) cannot express."""
 
-    def __init__(self, params=None, opt=None, **kwargs):
+    def __init__(self, params=None, opt=None, true_wd=True, **kwargs):
         super().__init__(params, opt, **kwargs)
+        self.true_wd = true_wd
         for pg in self.opt.param_groups:
-            pg["decoupled_wd"] = pg.get("weight_decay", 0.)
+            pg["v1_wd"] = pg.get("weight_decay", 0.)
             pg["weight_decay"] = 0.
         # the `wd` hyper-parameter is ours now; torch's `weight_decay` keeps its own name (and stays 0)
-        self.fwd_map = {**self.fwd_map, "weight_decay": "weight_decay", "decoupled_wd": "wd"}
+        self.fwd_map = {**self.fwd_map, "weight_decay": "weight_decay", "v1_wd": "wd"}
         self.bwd_map = {v: k for k, v in self.fwd_map.items()}
 
     def step(self, closure=None):
         with torch.no_grad():
             for pg in self.opt.param_groups:
-                lr, wd = pg["lr"], pg["decoupled_wd"]
+                lr, wd = pg["lr"], pg["v1_wd"]
                 if not wd: continue
                 for p in pg["params"]:
-                    if p.requires_grad and self.state[p].get("do_wd", True): p.mul_(1 - lr * wd)
+                    if not (p.requires_grad and self.state[p].get("do_wd", True)): continue
+                    if self.true_wd: p.mul_(1 - lr * wd)
+                    elif p.grad is not None: p.grad.add_(p, alpha=wd)
         return self.opt.step(closure)
