@@ -17,7 +17,7 @@ from .callbacks import check_callbacks, split_callback_fns
 from .checkpoint import CheckpointMixin
 from .optim import AdamW, defaults, resolve_opt_func
 from .summary import SummaryMixin
-from .torch_core import bn_types, even_mults, flatten_model, requires_grad, split_model, split_no_wd_params
+from .torch_core import bn_types, even_mults, flatten_model, split_model, split_no_wd_params
 from .train import TrainMixin
 
 __all__ = ["Learner"]
@@ -114,8 +114,8 @@ class Learner(TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
         if hasattr(self.model, "reset"): self.model.reset()
         for g in self.layer_groups[:n]:
             for l in g:
-                if not self.train_bn or not isinstance(l, bn_types): requires_grad(l, False)
-        for g in self.layer_groups[n:]: requires_grad(g, True)
+                if not self.train_bn or not isinstance(l, bn_types): l.requires_grad_(False)   # v1: requires_grad(l, False)
+        for g in self.layer_groups[n:]: g.requires_grad_(True)
         # v1's optimizer held only trainable parameters; fastai 2's holds all and still steps (and
         # weight-decays) any parameter that keeps a gradient, so frozen ones drop theirs.
         for p in self.model.parameters():
