@@ -1,5 +1,6 @@
 """The docs cannot rot: the generated tables are current, and every python block of the migration guide
 runs (in order, in one fresh interpreter) and asserts what it claims."""
+import importlib.util
 import re
 import subprocess
 import sys
@@ -16,13 +17,22 @@ def test_generated_tables_are_current():
     assert res.returncode == 0, res.stdout + res.stderr
 
 
+def _covers_marker():
+    "The `<!-- covers: ... -->` pattern of docs/make_guide.py, which links the tables to the sections."
+    spec = importlib.util.spec_from_file_location("_ffc_make_guide", ROOT / "docs" / "make_guide.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.COVERS
+
+
 def _guide_sections():
     "(heading, covered keys, number of python blocks) for each `## ` section of the migration guide."
     text = (ROOT / "docs" / "migration-guide.md").read_text(encoding="utf-8")
-    out = []
+    covers, out = _covers_marker(), []
     for part in re.split(r"^(?=## )", text, flags=re.M)[1:]:
-        m = re.match(r"## (.+)\n+(?:<!-- covers: ([^>]*?) -->)?", part)
-        out.append((m.group(1), (m.group(2) or "").split(), len(re.findall(r"^```python\n", part, re.M))))
+        m = covers.match(part)
+        heading = m.group(1) if m else part.split("\n", 1)[0][3:]
+        out.append((heading, m.group(2).split() if m else [], len(re.findall(r"^```python\n", part, re.M))))
     return out
 
 

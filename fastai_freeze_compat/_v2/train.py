@@ -20,6 +20,9 @@ from .callbacks import (CallbackFn, CSVLogger, EarlyStoppingCallback, MixedPreci
                         _LearnerCallback, build_callback, check_callbacks, split_callback_fns)
 from .._warn import warn_bridged
 from .optim import defaults
+
+# the table entries a one-cycle fit's warning names (the method and v1's module-level function alike)
+_ONE_CYCLE_CHANGES = ("default.pct_start", "default.final_div", "default.lr")
 from .recorder import Recorder
 from .train_schedule import (LRFinder, OneCycleScheduler, Scheduler, annealing_cos, annealing_exp, annealing_linear,
                              annealing_no, one_cycle_scheduler)
@@ -142,7 +145,7 @@ class TrainMixin:
     def fit_one_cycle(self, cyc_len, max_lr=defaults.lr, moms=(0.95, 0.85), div_factor=25., pct_start=0.3,
                       final_div=None, wd=None, callbacks=None, tot_epochs=None, start_epoch=None, **kwargs):
         "Fit a model following the 1cycle policy."
-        warn_bridged("default.pct_start", "default.final_div", "default.lr")
+        warn_bridged(*_ONE_CYCLE_CHANGES)
         # fastai 2.0 renamed the keywords (lr_max, div, div_final, cbs) and its own `fine_tune` passes
         # them: accept them as names of v1's, with v1's schedule.
         v2_names = {"lr_max": "max_lr", "div": "div_factor", "div_final": "final_div"}
@@ -203,7 +206,7 @@ class TrainMixin:
 def fit_one_cycle(learn, cyc_len, max_lr=defaults.lr, moms=(0.95, 0.85), div_factor=25., pct_start=0.3,
                   final_div=None, wd=None, callbacks=None, tot_epochs=None, start_epoch=None):
     "Fit a model following the 1cycle policy."
-    warn_bridged("default.pct_start", "default.final_div", "default.lr")
+    warn_bridged(*_ONE_CYCLE_CHANGES)
     learn.fit_one_cycle(cyc_len, max_lr, moms=moms, div_factor=div_factor, pct_start=pct_start, final_div=final_div,
                         wd=wd, callbacks=callbacks, tot_epochs=tot_epochs, start_epoch=start_epoch)
 
