@@ -32,6 +32,10 @@ _FOC_V1 = "fastai.train:fit_one_cycle"
 _FOC_V2 = "fastai.callback.schedule:Learner.fit_one_cycle"
 _L_V1 = "fastai.basic_train:Learner"
 _L_V2 = "fastai.learner:Learner"
+_IDB_V1 = "fastai.vision.data:ImageDataBunch."
+_IDB_V2 = "fastai.vision.data:ImageDataLoaders."
+_IDB_WHAT = "different keywords (item_tfms/batch_tfms instead of ds_tfms/size), a torch-seeded random split"
+_IDB_KEEP = "ImageDataLoaders with IndexSplitter on v1's numpy permutation"
 
 CHANGES = (
     # -- renamed or moved names --------------------------------------------------------------------
@@ -55,11 +59,32 @@ CHANGES = (
            (Ref("fastai.vision.learner:create_cnn_model", "nc", since=">=1.0.52"),),
            (Ref("fastai.vision.learner:create_vision_model", "n_out"),), rewrite=True),
     Change("name.ImageDataBunch", "name", "ImageDataBunch.from_folder(path, ...)",
-           "ImageDataLoaders.from_folder(path, ...)",
-           "different keywords (item_tfms/batch_tfms instead of ds_tfms/size), a torch-seeded random split",
-           "ImageDataLoaders with IndexSplitter on v1's numpy permutation", "ImageDataBunch",
+           "ImageDataLoaders.from_folder(path, ...)", _IDB_WHAT, _IDB_KEEP, "ImageDataBunch",
            (Ref("fastai.vision.data:ImageDataBunch.from_folder", "valid_pct"),),
            (Ref("fastai.vision.data:ImageDataLoaders.from_folder", "valid_pct"),)),
+    # each factory warns about itself (a notebook calling from_df is told about from_df, not from_folder)
+    Change("name.ImageDataBunch.from_name_re", "name", "ImageDataBunch.from_name_re(path, fnames, pat, ...)",
+           "ImageDataLoaders.from_name_re(path, fnames, pat, ...)", _IDB_WHAT, _IDB_KEEP, "ImageDataBunch.from_name_re",
+           (Ref(_IDB_V1 + "from_name_re", "pat"),), (Ref(_IDB_V2 + "from_name_re", "pat"),)),
+    Change("name.ImageDataBunch.from_name_func", "name", "ImageDataBunch.from_name_func(path, fnames, label_func, ...)",
+           "ImageDataLoaders.from_name_func(path, fnames, label_func, ...)", _IDB_WHAT, _IDB_KEEP,
+           "ImageDataBunch.from_name_func",
+           (Ref(_IDB_V1 + "from_name_func", "label_func"),), (Ref(_IDB_V2 + "from_name_func", "label_func"),)),
+    Change("name.ImageDataBunch.from_lists", "name", "ImageDataBunch.from_lists(path, fnames, labels, ...)",
+           "ImageDataLoaders.from_lists(path, fnames, labels, ...)", _IDB_WHAT, _IDB_KEEP, "ImageDataBunch.from_lists",
+           (Ref(_IDB_V1 + "from_lists", "labels"),), (Ref(_IDB_V2 + "from_lists", "labels"),)),
+    Change("name.ImageDataBunch.from_df", "name", "ImageDataBunch.from_df(path, df, ..., suffix='')",
+           "ImageDataLoaders.from_df(df, path='.', ..., suff='')",
+           "the DataFrame comes first and `path` is a keyword (v1's order passes the DataFrame as `path`: TypeError), "
+           "`suffix` is `suff`; " + _IDB_WHAT, "ImageDataLoaders.from_df(df, path, suff=..., valid_col=<v1's split>)",
+           "ImageDataBunch.from_df",
+           (Ref(_IDB_V1 + "from_df", "suffix", ""),),
+           (Ref(_IDB_V2 + "from_df", "suff", ""), Ref(_IDB_V2 + "from_df", "path", "."))),
+    Change("name.ImageDataBunch.from_csv", "name", "ImageDataBunch.from_csv(path, csv_labels='labels.csv', ...)",
+           "ImageDataLoaders.from_csv(path, csv_fname='labels.csv', ...)",
+           "`csv_labels` is `csv_fname`, `suffix` is `suff`; " + _IDB_WHAT,
+           "ImageDataLoaders.from_df(pd.read_csv(path/csv_labels), path, valid_col=<v1's split>)", "ImageDataBunch.from_csv",
+           (Ref(_IDB_V1 + "from_csv", "csv_labels", "labels.csv"),), (Ref(_IDB_V2 + "from_csv", "csv_fname", "labels.csv"),)),
     Change("name.get_transforms", "name", "get_transforms(...)", "aug_transforms(...)",
            "a 2-magnitude warp instead of 4, dihedral with p=0.5 instead of 1, no built-in random crop",
            "aug_transforms(...) plus item_tfms=Resize(size, method='crop')", "get_transforms",
@@ -231,6 +256,25 @@ CHANGES = (
            "lr_find(start_lr=1e-7, end_lr=10, num_it=100, show_plot=False), then recorder.plot_lr_find()", "Learner.lr_find",
            (Ref(_L_V1 + ".lr_find", "start_lr", 1e-7),), (Ref(_L_V2 + ".lr_find", "start_lr", 1e-7),),
            ("tests/test_recorder.py::test_lr_find_returns_none_prints_v1s_hint_and_restores_the_weights",)),
+    # -- what a notebook prints
+    Change("behaviour.flatten_repr", "behaviour", "Flatten() prints `Flatten()` (the head of cnn_learner)",
+           "Flatten() prints `Flatten(full=False)`", "a printed model differs; the same computation, no parameters",
+           "a Flatten subclass whose __repr__ returns 'Flatten()'", "Flatten",
+           (Ref("fastai.layers:Flatten", "full", False),), (Ref("fastai.layers:Flatten", "full", False),),
+           ("tests/test_printing.py::test_flatten_prints_and_flattens_as_v1s",)),
+    Change("behaviour.learner_repr", "behaviour",
+           "repr(learn): `Learner(data=..., model=..., opt_func=..., ..., silent=False)` (a dataclass)",
+           "repr(learn): `<fastai.learner.Learner object at 0x...>`", "printing the learner shows nothing of it",
+           "print learn.dls, learn.model, learn.opt_func, learn.loss_func, ... yourself", "Learner",
+           (Ref(_L_V1, "add_time", True),), (Ref(_L_V2, attr="__repr__", value=object.__repr__),),
+           ("tests/test_printing.py::test_learner_repr_is_v1s_field_by_field",)),
+    Change("behaviour.int_classes", "behaviour", "data.classes of an int64 label column: `[0, 1]` (Python ints)",
+           "dls.vocab of an int64 label column: `[np.int64(0), np.int64(1)]` (numpy 2 prints the type)",
+           "the classes print differently (and are numpy ints)",
+           "df[label_col] = df[label_col].astype(object) before ImageDataLoaders.from_df", "ImageDataBunch",
+           (Ref("fastai.data_block:ItemList.label_from_df", "cols", 1),),
+           (Ref("fastai.data.transforms:CategoryMap", "sort", True),),
+           ("tests/test_printing.py::test_integer_classes_print_as_v1s",)),
 )
 
 
@@ -253,9 +297,15 @@ def _selected(kind, rewrite):
     return [c for c in by_kind(kind) if rewrite is None or c.rewrite == rewrite]
 
 
+def _v1_name(c):
+    "The v1 name an entry renames: its key's last part, or the class of a factory (`name.ImageDataBunch.from_df`)."
+    parts = c.key.split(".")[1:]
+    return parts[0] if len(parts) > 1 and parts[0][:1].isupper() else parts[-1]
+
+
 def renamed_names(rewrite=None):
     "v1 name -> fastai 2 name, for renamed or moved APIs (`rewrite=True`: only those `upgrade` renames)."
-    return {c.key.split(".")[-1]: _IDENT.match(c.v2).group(1) for c in _selected("name", rewrite)}
+    return {_v1_name(c): _IDENT.match(c.v2).group(1) for c in _selected("name", rewrite)}
 
 
 def renamed_keywords(rewrite=None):

@@ -1,6 +1,7 @@
 """``fastai-freeze-compat`` / ``python -m fastai_freeze_compat``: check, upgrade (and demo, run)."""
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 __all__ = ["main"]
@@ -91,6 +92,9 @@ def _parser():
 
 
 def main(argv=None):
+    # torch >= 2.10 warns that torch.jit.script is deprecated whenever fastai is imported (fastai 2 scripts a few
+    # activations): a warning about fastai's internals that the user cannot act on, hidden in the CLI's process.
+    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated", category=FutureWarning)
     p = _parser()
     args = p.parse_args(argv)
     if not getattr(args, "func", None):

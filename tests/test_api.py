@@ -105,8 +105,10 @@ def test_names_needing_no_bridge_are_fastais_own_objects():
 
 @pytest.mark.v2only
 def test_v1_only_architectures_say_what_to_use_instead():
-    with pytest.raises(AttributeError, match="fastai v1's own architectures"):
-        fv.models.xresnet18
+    from fastai_freeze_compat._namespace import FastaiV1NotBridgedError
+    with pytest.raises(FastaiV1NotBridgedError, match="fastai v1's own architectures.*fastai.vision.models.xresnet"):
+        fv.models.xresnet18(pretrained=False)
+    assert issubclass(FastaiV1NotBridgedError, NotImplementedError)
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         fv.models.nonexistent
 

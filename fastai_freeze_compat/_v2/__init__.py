@@ -1,44 +1,58 @@
-"""fastai v1 semantics on fastai 2.x.
+"""fastai v1 semantics on fastai 2.x, laid out as fastai v1's module tree.
 
-One concept per module: ``torch_core`` (v1's layer helpers), ``models`` / ``model_meta`` (v1's
-architectures, cuts and splits), ``optim`` (v1's optimizer defaults), ``learner`` (v1's ``Learner``
-as a fastai 2 subclass, with ``train`` / ``summary`` / ``checkpoint`` mixed in), ``vision_learner``
-(v1's ``cnn_learner`` and model head), ``data`` (v1's data API on fastai 2 ``DataLoaders``).
+Each module holds the bridges for the v1 module at the same relative path (``vision/data.py`` is v1's
+``fastai/vision/data.py``, ``callbacks/hooks.py`` v1's ``fastai/callbacks/hooks.py``); its ``__all__`` lists
+the package's own objects only, never a fastai 2 object passed on (those are ``identical`` names, listed in
+``fastai_freeze_compat.names``). Modules whose name starts with ``_`` are the package's machinery
+(``_checkpoint``: safe loading and atomic saving; ``vision/_views``: v1's read-only dataset views).
+The public modules (``fastai_freeze_compat.vision.data``, ...) are filled from here by
+``fastai_freeze_compat._namespace``; nothing here is imported until a name is asked for.
 """
-from pathlib import Path
+import importlib
 
-import numpy as np
-import torch
-from fastai.metrics import accuracy, error_rate
-from torch import nn, optim
+__all__ = ["MODULES", "bridged", "registry", "extras"]
 
-from . import data as _data
-from . import external as _external
-from . import models
-from . import train as _train
-from .learner import Learner
-from .model_meta import cnn_config, model_meta
-from .optim import AdamW, defaults
-from .torch_core import (apply_init, bias_types, bn_types, children_and_parameters, even_mults, first_layer,
-                         flatten_model, last_layer, listify, no_wd_types, requires_grad, split_model,
-                         split_model_idx, split_no_wd_params)
-from .vision_learner import (bn_drop_lin, cnn_learner, create_body, create_cnn, create_cnn_model, create_head,
-                             has_pool_type, num_features_model, v1_pretrained_weights)
+#: The backend modules, each at v1's relative path.
+MODULES = ("imports.core", "core", "torch_core", "layers", "callback", "basic_data", "basic_train", "train", "data_block",
+           "datasets", "metrics", "callbacks.tracker", "callbacks.csv_logger", "callbacks.fp16", "callbacks.one_cycle",
+           "callbacks.lr_finder", "callbacks.hooks", "vision.image", "vision.transform", "vision.data",
+           "vision.learner", "vision.models")
 
-__all__ = [
-    # v1's learner API
-    "Learner", "cnn_learner", "create_cnn", "create_cnn_model", "create_body", "create_head", "bn_drop_lin",
-    "num_features_model", "has_pool_type", "cnn_config", "model_meta", "models", "v1_pretrained_weights",
-    # v1's layer helpers
-    "bn_types", "bias_types", "no_wd_types", "requires_grad", "flatten_model", "children_and_parameters",
-    "first_layer", "last_layer", "split_model", "split_model_idx", "split_no_wd_params", "apply_init",
-    "listify", "even_mults",
-    # v1's defaults and optimizer
-    "defaults", "AdamW",
-    # what `from fastai.vision import *` also gave notebooks
-    "error_rate", "accuracy", "np", "Path", "torch", "nn", "optim",
-] + _data.__all__ + _train.__all__ + _external.__all__
+#: The package's own top-level names beyond what fastai v1's ``fastai.vision`` bound: v1 names that lived one
+#: module deeper (``fv.model_meta`` is vision/learner.py's) and the package's additions.
+_EXTRAS = {"cnn_config": "vision.learner", "model_meta": "vision.learner", "v1_pretrained_weights": "vision.learner",
+           "DATA_ROOT_VAR": "datasets"}
 
-globals().update({name: getattr(_data, name) for name in _data.__all__})
-globals().update({name: getattr(_external, name) for name in _external.__all__})
-globals().update({name: getattr(_train, name) for name in _train.__all__})
+_registry = {}
+
+
+def _module(rel): return importlib.import_module(f"{__name__}.{rel}")
+
+
+def registry():
+    "Every bridged name: ``{name: (backend module, object)}``, from the modules' ``__all__``."
+    if not _registry:
+        for rel in MODULES:
+            m = _module(rel)
+            for n in m.__all__:
+                if n in _registry and _registry[n][1] is not getattr(m, n):
+                    raise RuntimeError(f"{n} is bridged twice, in _v2.{_registry[n][0]} and _v2.{rel}")
+                _registry.setdefault(n, (rel, getattr(m, n)))
+    return _registry
+
+
+def bridged(name, home=None):
+    """``(where, object)`` for the bridge of `name`, preferring the backend module at the path of its v1 `home`
+    (e.g. ``fastai.vision.data``); None when the package does not bridge it."""
+    if home and home.startswith("fastai."):
+        rel = home[len("fastai."):]
+        if rel in MODULES:
+            m = _module(rel)
+            if name in m.__all__: return f"fastai_freeze_compat._v2.{rel}", getattr(m, name)
+    found = registry().get(name)
+    return None if found is None else (f"fastai_freeze_compat._v2.{found[0]}", found[1])
+
+
+def extras():
+    "The package's top-level additions (see `_EXTRAS`)."
+    return {n: getattr(_module(rel), n) for n, rel in _EXTRAS.items()}

@@ -1,42 +1,40 @@
-"""fastai v1's training API on fastai 2: ``fit``, ``fit_one_cycle``, ``lr_find``, ``to_fp16`` with
-v1's signatures, defaults and schedules, v1's ``callback_fns`` / ``callbacks``, and v1's Recorder.
+"""fastai v1's ``fastai/train.py`` on fastai 2: ``fit_one_cycle``, ``lr_find``, ``to_fp16`` / ``to_fp32`` (as
+``Learner`` methods and v1's module functions), ``one_cycle_scheduler`` and ``ShowGraph``, with v1's
+signatures, defaults and schedules (``callbacks/one_cycle.py``, ``callbacks/lr_finder.py``).
 
-The loop is fastai 2's (``Learner.fit``); v1's differences are: the learning rate goes through
-``lr_range`` over the layer groups (default ``slice(3e-3)``), weight decay defaults to ``learn.wd``
-(1e-2), an existing optimizer keeps its state and only gets the new lr / wd, the one-cycle and
-lr-finder schedules are v1's (``train_schedule``), ``callback_fns`` are built from the learner at
-each fit, and the learner's ``recorder`` is v1's (``recorder``).
+The loop is fastai 2's, driven by v1's ``fit`` (``basic_train.py``): the learning rate goes through
+``lr_range`` over the layer groups (default ``slice(3e-3)``), weight decay defaults to ``learn.wd`` (1e-2).
 """
-from contextlib import contextmanager
+from functools import partial
 from numbers import Integral
 
 import numpy as np
 from fastai.callback.core import Callback
-from fastai.learner import defaults as _fastai_defaults
-from fastai.learner import Recorder as _FastaiRecorder
-from fastcore.basics import camel2snake
+from fastai.callback.progress import ShowGraphCallback as _ShowGraphCallback
 
-from .callbacks import (CallbackFn, CSVLogger, EarlyStoppingCallback, MixedPrecision, SaveModelCallback, ShowGraph,
-                        _LearnerCallback, build_callback, check_callbacks, split_callback_fns)
 from .._warn import warn_bridged
-from .optim import defaults
+from .callback import _LearnerCallback, check_callbacks
+from .callbacks.fp16 import MixedPrecision
+from .callbacks.lr_finder import LRFinder
+from .callbacks.one_cycle import OneCycleScheduler
+from .core import check_epochs, defaults
+
+__all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "one_cycle_scheduler", "ShowGraph"]
 
 # the table entries a one-cycle fit's warning names (the method and v1's module-level function alike)
 _ONE_CYCLE_CHANGES = ("default.pct_start", "default.final_div", "default.lr")
-from .recorder import Recorder
-from .train_schedule import (LRFinder, OneCycleScheduler, Scheduler, annealing_cos, annealing_exp, annealing_linear,
-                             annealing_no, one_cycle_scheduler)
-
-__all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "one_cycle_scheduler",
-           # v1's recorder, schedules and callbacks (v1: fastai.basic_train, fastai.callback, fastai.callbacks)
-           "Recorder", "OneCycleScheduler", "LRFinder", "Scheduler", "annealing_cos", "annealing_exp",
-           "annealing_linear", "annealing_no", "SaveModelCallback", "EarlyStoppingCallback", "ShowGraph",
-           "CSVLogger", "MixedPrecision"]
 
 
-def _check_epochs(name, n):
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 0:
-        raise TypeError(f"{name} is a number of epochs, a non-negative integer, got {n!r}")
+def one_cycle_scheduler(lr_max, **kwargs):
+    "Instantiate a `OneCycleScheduler` with `lr_max`."
+    return partial(OneCycleScheduler, lr_max=lr_max, **kwargs)
+
+
+class ShowGraph(_LearnerCallback, _ShowGraphCallback):
+    "Update a graph of learner stats and metrics after each epoch."
+    def __init__(self, learn):
+        self._check_learn(learn)
+        super().__init__()
 
 
 class _StartEpoch(Callback):
@@ -56,91 +54,8 @@ class _StartEpoch(Callback):
             if cb is not self and hasattr(type(cb), "jump_to_epoch"): cb.jump_to_epoch(self.start)
 
 
-class _CallbackList(list):
-    "v1's `learn.callbacks`: the learner's own callbacks; `append` / `remove` add them to / remove them from it."
-    def __init__(self, learn, cbs):
-        super().__init__(cbs)
-        self.learn = learn
-
-    def append(self, cb):
-        self.learn.add_cbs(check_callbacks([cb], "learn.callbacks.append"))
-        super().append(cb)
-
-    def extend(self, cbs):
-        for cb in cbs: self.append(cb)
-
-    def remove(self, cb):
-        super().remove(cb)
-        self.learn.remove_cb(cb)
-
-
 class TrainMixin:
-    "v1's `fit` / `fit_one_cycle` / `lr_find` / `to_fp16` / recorder; mixed into `Learner`."
-
-    def __init__(self, *args, cbs=None, default_cbs=True, **kwargs):
-        cbs = list(cbs or [])
-        # `_as_cbs` (learner.py) hands over v1's `callback_fns` as `CallbackFn`s: built at each fit.
-        self.callback_fns = [c.fn for c in cbs if isinstance(c, CallbackFn)]
-        cbs = [c for c in cbs if not isinstance(c, CallbackFn)] + check_callbacks(defaults.extra_callbacks)
-        if default_cbs:
-            # fastai 2's default callbacks, with v1's Recorder in place of fastai 2's.
-            builtin = [Recorder if c is _FastaiRecorder else c for c in _fastai_defaults.callbacks]
-            cbs = builtin + cbs
-        super().__init__(*args, cbs=cbs, default_cbs=False, **kwargs)
-
-    # -- callbacks --------------------------------------------------------------------------------
-    @property
-    def callbacks(self):
-        "The learner's callbacks, without fastai 2's built-in ones (v1 kept those out of `learn.callbacks`)."
-        builtin = tuple(_fastai_defaults.callbacks)
-        return _CallbackList(self, [cb for cb in self.cbs if not isinstance(cb, builtin)])
-
-    @callbacks.setter
-    def callbacks(self, cbs):
-        cbs = check_callbacks(cbs, "learn.callbacks")
-        self.remove_cbs(list(self.callbacks))
-        self.add_cbs(cbs)
-
-    def _fit_callbacks(self, callbacks, cbs):
-        fns = list(self.callback_fns) + list(defaults.extra_callback_fns or [])
-        extra = split_callback_fns(fns)
-        built = [build_callback(f.fn, self) if isinstance(f, CallbackFn) else f for f in extra]
-        res = built + check_callbacks(callbacks) + check_callbacks(cbs, "cbs")
-        # built here, so that removing them after the fit leaves the learner's own callbacks alone
-        return [cb() if isinstance(cb, type) else cb for cb in res]
-
-    # -- fit ----------------------------------------------------------------------------------------
-    @contextmanager
-    def _quiet(self):
-        if defaults.silent if self.silent is None else self.silent:
-            with self.no_logging(): yield
-        else: yield
-
-    def fit(self, epochs, lr=defaults.lr, wd=None, callbacks=None, *, cbs=None, reset_opt=False, start_epoch=0):
-        "Fit the model on this learner with `lr` learning rate, `wd` weight decay for `epochs` with `callbacks`."
-        from .learner import listify_wd
-        warn_bridged("kw.epochs", "default.lr", "default.adam_eps", "default.wd_bn_bias")
-        _check_epochs("epochs", epochs)
-        lrs = self._lr_list(self.lr if lr is None else lr)     # None: fastai 2's "the learner's lr"
-        if wd is None: wd = self.wd
-        wds = listify_wd(wd, len(lrs))
-        if len(self.dls.train) == 0:
-            dl = self.dls.train
-            bs = getattr(dl, "bs", getattr(dl, "batch_size", None))
-            raise AssertionError(f"Your training dataloader is empty, can't train a model. Use a smaller batch size "
-                                 f"(batch size={bs} for {len(dl.dataset)} elements).")
-        cbs = self._fit_callbacks(callbacks, cbs)
-        # v1 built the optimizer once; later fits (and fastai 2's `fit`) only set its lr and wd.
-        if reset_opt or not self.opt: self.create_opt(lrs, wds)
-        self._v1_start_epoch = 0
-        try:
-            with self._quiet():
-                super().fit(epochs, lr=lrs, wd=wds, cbs=cbs, reset_opt=False, start_epoch=start_epoch)
-        finally:
-            # v1 callbacks stayed reachable as `learn.<snake_case name>` (`learn.csv_logger.read_logged_file()`);
-            # fastai 2 removes a fit's callbacks, and their names, when the fit ends.
-            for cb in cbs:
-                if isinstance(cb, _LearnerCallback): self.__dict__[camel2snake(type(cb).__name__)] = cb
+    "v1's `fit_one_cycle` / `lr_find` / `to_fp16` / `to_fp32` (`fastai/train.py`); mixed into `Learner`."
 
     def fit_one_cycle(self, cyc_len, max_lr=defaults.lr, moms=(0.95, 0.85), div_factor=25., pct_start=0.3,
                       final_div=None, wd=None, callbacks=None, tot_epochs=None, start_epoch=None, **kwargs):
@@ -156,10 +71,10 @@ class TrainMixin:
         if "lr_max" in kwargs: max_lr = kwargs.pop("lr_max")
         if "div" in kwargs: div_factor = kwargs.pop("div")
         if "div_final" in kwargs: final_div = kwargs.pop("div_final")
-        _check_epochs("cyc_len", cyc_len)
+        check_epochs("cyc_len", cyc_len)
         start = start_epoch or 0
-        _check_epochs("start_epoch", start)
-        if tot_epochs is not None: _check_epochs("tot_epochs", tot_epochs)
+        check_epochs("start_epoch", start)
+        if tot_epochs is not None: check_epochs("tot_epochs", tot_epochs)
         max_lr = self.lr_range(max_lr)
         self._lr_list(max_lr)
         sched = OneCycleScheduler(self, max_lr, moms=moms, div_factor=div_factor, pct_start=pct_start,

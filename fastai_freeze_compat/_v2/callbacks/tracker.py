@@ -1,0 +1,93 @@
+"""fastai v1's ``fastai/callbacks/tracker.py`` on fastai 2: ``SaveModelCallback`` and ``EarlyStoppingCallback``
+with v1's constructor (the learner first) and v1's behaviour where it differed (file names, patience,
+printed lines, a missing monitor only warns), built on fastai 2's ``tracker`` callbacks.
+"""
+import os
+from warnings import warn
+
+import numpy as np
+import torch
+from fastai.callback.core import CancelFitException
+from fastai.callback.tracker import EarlyStoppingCallback as _EarlyStoppingCallback
+from fastai.callback.tracker import SaveModelCallback as _SaveModelCallback
+from fastai.callback.tracker import TrackerCallback as _TrackerCallback
+
+from ..callback import _LearnerCallback, v1_epoch
+
+__all__ = ["SaveModelCallback", "EarlyStoppingCallback"]
+
+def _comp(cls, mode):
+    "v1's `mode` ('auto', 'min', 'max') as fastai 2's `comp` (None: fastai 2's 'auto', the same rule)."
+    if mode not in ("auto", "min", "max"):
+        warn(f'{cls} mode {mode} is invalid, falling back to "auto" mode.')
+        mode = "auto"
+    return {"min": np.less, "max": np.greater}.get(mode)
+
+class _V1Tracker(_LearnerCallback):
+    def before_fit(self):
+        names = list(self.recorder.metric_names[1:])
+        if self.monitor not in names and not hasattr(self, "lr_finder"):
+            # fastai 2 asserts; v1 warned and tracked nothing.
+            shown = names[:-1] if names and names[-1] == "time" else names
+            warn(f"{self.__class__} conditioned on metric `{self.monitor}` which is not available. "
+                 f"Available metrics are: {', '.join(map(str, shown))}")
+            self.run = False
+            return
+        super().before_fit()
+
+    def _v1_value(self):
+        "The monitored value as v1 held it: numpy float32 for a loss, a 0-d tensor for a metric."
+        return np.float32(self.best) if self.monitor in ("valid_loss", "train_loss") else torch.tensor(self.best)
+
+class SaveModelCallback(_V1Tracker, _SaveModelCallback):
+    "A `TrackerCallback` that saves the model when monitored quantity is best."
+    def __init__(self, learn, monitor="valid_loss", mode="auto", every="improvement", name="bestmodel"):
+        self._check_learn(learn)
+        if every not in ("improvement", "epoch"):
+            warn(f'SaveModel every {every} is invalid, falling back to "improvement".')
+            every = "improvement"
+        super().__init__(monitor=monitor, comp=_comp(self.__class__, mode), fname=name, every_epoch=every == "epoch")
+        self.every, self.mode = every, mode
+
+    def _save(self, name):
+        # v1 saved with the optimizer state (`learn.save(name)`, with_opt=True).
+        self.last_saved_path = self.learn.save(name)
+
+    def jump_to_epoch(self, epoch):
+        try:
+            self.learn.load(f"{self.fname}_{epoch-1}")
+            print(f"Loaded {self.fname}_{epoch-1}")
+        except Exception: print(f"Model {self.fname}_{epoch-1} not found.")
+
+    def after_epoch(self):
+        "Compare the value monitored to its best score and maybe save the model."
+        epoch = v1_epoch(self.learn)
+        if self.every_epoch: self._save(f"{self.fname}_{epoch}")
+        else:
+            _TrackerCallback.after_epoch(self)
+            if self.new_best:
+                print(f"Better model found at epoch {epoch} with {self.monitor} value: {self._v1_value()}.")
+                self._save(f"{self.fname}")
+
+    def after_fit(self, **kwargs):
+        "Load the best model."
+        if not self.every_epoch and os.path.isfile(self.path / self.model_dir / f"{self.fname}.pth"):
+            self.learn.load(f"{self.fname}")
+
+class EarlyStoppingCallback(_V1Tracker, _EarlyStoppingCallback):
+    "A `TrackerCallback` that terminates training when monitored quantity stops improving."
+    def __init__(self, learn, monitor="valid_loss", mode="auto", min_delta=0, patience=0):
+        self._check_learn(learn)
+        # v1 stopped when `wait > patience`; fastai 2 when `wait >= patience` (its default patience is 1).
+        super().__init__(monitor=monitor, comp=_comp(self.__class__, mode), min_delta=min_delta, patience=patience)
+        self.mode = mode
+
+    def after_epoch(self):
+        "Compare the value monitored to its best score and maybe stop training."
+        _TrackerCallback.after_epoch(self)
+        if self.new_best: self.wait = 0
+        else:
+            self.wait += 1
+            if self.wait > self.patience:
+                print(f"Epoch {v1_epoch(self.learn)}: early stopping")
+                raise CancelFitException()

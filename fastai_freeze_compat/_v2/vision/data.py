@@ -1,0 +1,456 @@
+"""fastai v1's ``ImageDataBunch`` (``fastai/vision/data.py``, ``fastai/basic_data.py``) on fastai 2.
+
+An ``ImageDataBunch`` *is* a fastai 2 ``DataLoaders`` (train, valid and, with ``test=``, a test loader of
+fastai 2 ``TfmdDL``), so fastai 2's ``Learner`` and every ``DataLoaders`` method work with it. What v1
+notebooks touch is v1's: the factories and their signatures, the item order and random split
+(``data_block.py``), ``get_transforms`` (``transform.py``), ``normalize`` (explicit only;
+nothing is ever normalized behind your back), ``classes`` / ``c``, ``train_ds`` / ``valid_ds`` /
+``test_ds`` as v1 ``LabelList`` views (``_views.py``), ``one_batch`` (denormalized, on the CPU),
+``show_batch(rows=...)``, ``batch_size``, ``dl(DatasetType...)`` and v1's ``repr``.
+
+``data.test_dl`` stays fastai 2's method (``learn.predict`` calls it); v1's test loader is
+``data.dl(DatasetType.Test)``.
+"""
+import numbers
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from fastai.data.core import DataLoaders, Datasets, TfmdDL, TfmdLists
+from fastai.data.transforms import Categorize, IntToFloatTensor, MultiCategorize, Normalize, OneHotEncode
+from fastai.torch_core import default_device, defaults, to_detach
+from fastai.vision.core import PILImage, ToTensor
+
+from ..._warn import warn_bridged
+from ..basic_data import DatasetType
+from ._views import LabelListView
+from ..data_block import (check_images, filter_by_classes, folder_split_idxs, get_files, image_extensions,
+                          list_folder, rand_split_idxs)
+from .transform import split_tfms
+
+__all__ = ["ImageDataBunch", "get_image_files", "normalize", "denormalize"]
+
+# create_from_ll's keywords in v1 1.0.61, which every factory passes on.
+_LOADER_KWARGS = ("bs", "val_bs", "ds_tfms", "num_workers", "dl_tfms", "device", "test", "collate_fn", "size",
+                  "no_check", "resize_method", "mult", "padding_mode", "mode", "tfm_y")
+
+
+def get_image_files(c, check_ext=True, recurse=False):
+    "Return list of files in `c` that are images. `check_ext` will filter to `image_extensions`."
+    # fastai 2's get_image_files recurses by default and follows links; v1's does neither.
+    return get_files(c, extensions=(image_extensions if check_ext else None), recurse=recurse)
+
+
+def normalize(x, mean, std):
+    "Normalize `x` with `mean` and `std`."
+    return (x - mean[..., None, None]) / std[..., None, None]
+
+
+def denormalize(x, mean, std, do_x=True):
+    "Denormalize `x` with `mean` and `std`."
+    return x.cpu().float() * std[..., None, None] + mean[..., None, None] if do_x else x.cpu()
+
+
+# -- input checks ---------------------------------------------------------------------------------
+def _check_positive_int(name, v, hint):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise ValueError(f"{name} should be a positive integer, got {v!r}: {hint}")
+
+
+def _check_size(size):
+    if size is None: return
+    hint = ("the side of the square images, e.g. size=224, or (height, width); leave it out to keep each "
+            "image's own size")
+    if isinstance(size, (tuple, list)):
+        if len(size) != 2: raise ValueError(f"size should be an int or a (height, width) pair, got {size!r}")
+        for s in size: _check_positive_int("size", s, hint)
+    else: _check_positive_int("size", size, hint)
+
+
+def _check_valid_pct(valid_pct):
+    if isinstance(valid_pct, bool) or not isinstance(valid_pct, numbers.Real) or not 0 <= valid_pct < 1:
+        raise ValueError(f"valid_pct should be a fraction in [0, 1), got {valid_pct!r}: e.g. valid_pct=0.2 puts "
+                         "20% of the images in the validation set")
+
+
+def _check_loader_kwargs(factory, kwargs):
+    unknown = [k for k in kwargs if k not in _LOADER_KWARGS]
+    if unknown:
+        raise TypeError(f"ImageDataBunch.{factory}() got an unexpected keyword argument {unknown[0]!r} (as in "
+                        f"fastai v1, the factories take {', '.join(_LOADER_KWARGS)})")
+    for k, why in [("dl_tfms", "add fastai 2 batch transforms with `data.add_tfms(tfms, 'after_batch')`"),
+                   ("collate_fn", "fastai 2's loaders collate with `fa_collate`"),
+                   ("tfm_y", "the targets here are categories, which are never transformed")]:
+        if kwargs.get(k) not in (None, False):
+            raise NotImplementedError(f"{k}= is not bridged by fastai_freeze_compat: {why}")
+
+
+# -- the data object -------------------------------------------------------------------------------------
+class ImageDataBunch(DataLoaders):
+    "DataBunch suitable for computer vision (fastai v1 API), a fastai 2 `DataLoaders`."
+
+    # -- factories (v1's signatures) --------------------------------------------------------------
+    @classmethod
+    def from_folder(cls, path, train="train", valid="valid", test=None, valid_pct=None, seed=None, classes=None,
+                    **kwargs):
+        "Create from imagenet style dataset in `path` with `train`,`valid`,`test` subfolders (or provide `valid_pct`)."
+        warn_bridged("name.ImageDataBunch")
+        _check_loader_kwargs("from_folder", kwargs)
+        path = Path(path)
+        items = list_folder(path, test)
+        if valid_pct is None:
+            train_idx, valid_idx = folder_split_idxs(items, path, train, valid)
+            if items and not train_idx:
+                raise ValueError(f"no images in {path / str(train)}: without valid_pct, from_folder expects "
+                                 f"{path}/{train}/<class>/<image> and {path}/{valid}/<class>/<image>; to split the "
+                                 "images under path at random instead, pass e.g. valid_pct=0.2")
+        else:
+            _check_valid_pct(valid_pct)
+            train_idx, valid_idx = rand_split_idxs(len(items), valid_pct, seed)
+        labels = [Path(o).parts[-2] for o in items]
+        return cls._create(path, items, labels, train_idx, valid_idx, classes=classes, test=test,
+                           empty_valid_ok=valid_pct == 0, **kwargs)
+
+    @classmethod
+    def from_df(cls, path, df, folder=None, label_delim=None, valid_pct=0.2, seed=None, fn_col=0, label_col=1,
+                suffix="", **kwargs):
+        "Create from a `DataFrame` `df`."
+        warn_bridged("name.ImageDataBunch.from_df")
+        return cls._from_df(path, df, folder, label_delim, valid_pct, seed, fn_col, label_col, suffix, **kwargs)
+
+    @classmethod
+    def _from_df(cls, path, df, folder=None, label_delim=None, valid_pct=0.2, seed=None, fn_col=0, label_col=1,
+                 suffix="", factory="from_df", **kwargs):
+        _check_loader_kwargs(factory, kwargs)
+        path = Path(path)
+        inputs = df.iloc[:, _col_idxs(fn_col, df)]
+        if inputs.isna().any().any():
+            raise AssertionError(f"You have NaN values in column(s) {fn_col} of your dataframe, please fix it.")
+        # v1 (ImageList.from_df): the items are strings "<path>/<folder>/<name><suffix>".
+        pref = f"{path}{os.path.sep}" + (f"{folder}{os.path.sep}" if folder is not None else "")
+        items = list(np.char.add(np.char.add(pref, np.asarray(inputs.values).reshape(-1).astype(str)), suffix or ""))
+        _check_valid_pct(valid_pct)
+        train_idx, valid_idx = rand_split_idxs(len(items), valid_pct, seed)
+        lcols = _col_idxs(label_col, df)
+        if len(lcols) > 1:
+            raise NotImplementedError("several label columns (v1's one-hot MultiCategoryList) are not bridged: "
+                                      "join them into one column and pass label_delim")
+        labels = df.iloc[:, lcols[0]]
+        if labels.isna().any():
+            raise AssertionError(f"You have NaN values in column(s) {label_col} of your dataframe, please fix it.")
+        # v1 (`_label_from_list`): `np.array(labels, dtype=object)`, so an int64 column gives Python ints
+        # (`data.classes` prints `[0, 1]`, not `[np.int64(0), np.int64(1)]` as the column's own values would).
+        labels = list(np.array(labels.values, dtype=object))
+        if label_delim is not None:
+            labels = [[o for o in str(l).split(label_delim)] for l in labels]
+        return cls._create(path, items, labels, train_idx, valid_idx, multi=label_delim is not None,
+                           empty_valid_ok=valid_pct == 0, **kwargs)
+
+    @classmethod
+    def from_csv(cls, path, folder=None, label_delim=None, csv_labels="labels.csv", valid_pct=0.2, seed=None,
+                 fn_col=0, label_col=1, suffix="", delimiter=None, header="infer", **kwargs):
+        "Create from a csv file in `path/csv_labels`."
+        warn_bridged("name.ImageDataBunch.from_csv")
+        _check_loader_kwargs("from_csv", kwargs)
+        path = Path(path)
+        df = pd.read_csv(path / csv_labels, header=header, delimiter=delimiter)
+        return cls._from_df(path, df, folder=folder, label_delim=label_delim, valid_pct=valid_pct, seed=seed,
+                            fn_col=fn_col, label_col=label_col, suffix=suffix, factory="from_csv", **kwargs)
+
+    @classmethod
+    def from_lists(cls, path, fnames, labels, valid_pct=0.2, seed=None, item_cls=None, **kwargs):
+        "Create from list of `fnames` in `path`."
+        warn_bridged("name.ImageDataBunch.from_lists")
+        if item_cls is not None:
+            raise NotImplementedError("item_cls= is not bridged by fastai_freeze_compat: the items are images")
+        fname2label = {f: l for (f, l) in zip(fnames, labels)}
+        return cls._from_name_func(path, fnames, lambda x: fname2label[x], valid_pct=valid_pct, seed=seed,
+                                   factory="from_lists", **kwargs)
+
+    @classmethod
+    def from_name_func(cls, path, fnames, label_func, valid_pct=0.2, seed=None, **kwargs):
+        "Create from list of `fnames` in `path` with `label_func`."
+        warn_bridged("name.ImageDataBunch.from_name_func")
+        return cls._from_name_func(path, fnames, label_func, valid_pct=valid_pct, seed=seed, **kwargs)
+
+    @classmethod
+    def _from_name_func(cls, path, fnames, label_func, valid_pct=0.2, seed=None, factory="from_name_func", **kwargs):
+        _check_loader_kwargs(factory, kwargs)
+        items = list(fnames)
+        _check_valid_pct(valid_pct)
+        train_idx, valid_idx = rand_split_idxs(len(items), valid_pct, seed)
+        labels = [label_func(o) for o in items]
+        return cls._create(Path(path), items, labels, train_idx, valid_idx, empty_valid_ok=valid_pct == 0, **kwargs)
+
+    @classmethod
+    def from_name_re(cls, path, fnames, pat, valid_pct=0.2, **kwargs):
+        "Create from list of `fnames` in `path` with re expression `pat`."
+        warn_bridged("name.ImageDataBunch.from_name_re")
+        pat = re.compile(pat)
+
+        def _get_label(fn):
+            if isinstance(fn, Path): fn = fn.as_posix()
+            res = pat.search(str(fn))
+            if not res: raise AssertionError(f'Failed to find "{pat}" in "{fn}"')
+            return res.group(1)
+        return cls._from_name_func(path, fnames, _get_label, valid_pct=valid_pct, factory="from_name_re", **kwargs)
+
+    @classmethod
+    def _create(cls, path, items, labels, train_idx, valid_idx, classes=None, multi=False, bs=64, val_bs=None,
+                ds_tfms=None, num_workers=None, dl_tfms=None, device=None, test=None, collate_fn=None, size=None,
+                no_check=False, resize_method=None, mult=None, padding_mode="reflection", mode="bilinear",
+                tfm_y=False, empty_valid_ok=False):
+        "v1's `create_from_ll`: fastai 2 datasets and loaders for the labelled, split `items`."
+        _check_positive_int("bs", bs, "the number of images per batch, e.g. bs=64")
+        if val_bs is not None: _check_positive_int("val_bs", val_bs, "the validation batch size (default: bs)")
+        _check_size(size)
+        if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral)
+                                        or num_workers < 0):
+            raise ValueError(f"num_workers should be a non-negative integer, got {num_workers!r}")
+        ds_tfms = (None, None) if not ds_tfms else ds_tfms
+        if not isinstance(ds_tfms, (tuple, list)) or len(ds_tfms) != 2:
+            raise ValueError("ds_tfms should be a pair (train transforms, valid transforms), as `get_transforms()` "
+                             f"returns; got {type(ds_tfms).__name__} {ds_tfms!r:.80}")
+        tfm_kw = dict(size=size, resize_method=resize_method, mult=mult, padding_mode=padding_mode, mode=mode)
+        # one copy of the transforms per loader (normalize then adds to each loader once)
+        (t_item, t_batch), (v_item, v_batch) = split_tfms(ds_tfms[0], **tfm_kw), split_tfms(ds_tfms[1], **tfm_kw)
+        if not items:
+            raise ValueError(f"no image files found under {path}: ImageDataBunch expects image files (extensions such "
+                             "as .jpg or .png), e.g. from_folder(path) with path/<class>/<image>")
+        train_idx, valid_idx = [int(i) for i in train_idx], [int(i) for i in valid_idx]
+        kind = "MultiCategoryList" if multi else "CategoryList"
+        train_labels = [labels[i] for i in train_idx]
+        _check_label_types(train_labels, multi)
+        if classes is None:
+            classes = sorted({o for l in train_labels for o in l}) if multi else _uniqueify_sorted(train_labels)
+        classes = list(classes)
+        # v1 (LabelList.process, filter_missing_y): items with a label outside `classes` are discarded, with a warning.
+        keep_train, unknown_train = filter_by_classes(train_labels, classes, multi)
+        keep_valid, unknown_valid = filter_by_classes([labels[i] for i in valid_idx], classes, multi)
+        for name, unknown in (("train", unknown_train), ("valid", unknown_valid)):
+            if unknown and not multi:   # v1 dropped unknown multi-labels from the item's list, silently
+                warnings.warn(f"You are labelling your items with {kind}.\nYour {name} set contained the following "
+                              "unknown labels, the corresponding items have been discarded.\n"
+                              + ", ".join(unknown[:5]) + ("..." if len(unknown) > 5 else ""))
+        train_idx, valid_idx = [train_idx[i] for i in keep_train], [valid_idx[i] for i in keep_valid]
+        if multi:
+            known = set(classes)
+            labels = [[o for o in l if o in known] for l in labels]
+        _check_classes(path, classes, train_idx, labels, items)
+        if not valid_idx and not empty_valid_ok:
+            warnings.warn("Your validation set is empty. If this is by design, pass valid_pct=0. to the factory "
+                          "to remove this warning.")
+        test_items = None
+        if test is not None: test_items = list_folder(path / test, what="the test folder")
+        if not no_check:
+            check_images([items[i] for i in train_idx + valid_idx])
+            if test_items: check_images(test_items, "test image")
+
+        # fastai 2 datasets: one TfmdLists of images, one of labels, split as v1 split them.
+        splits = [train_idx, valid_idx]
+        x_tl = TfmdLists(items, [PILImage.create], splits=splits)
+        y_tfms = [MultiCategorize(vocab=classes), OneHotEncode(len(classes))] if multi else \
+            [Categorize(vocab=classes, sort=False)]
+        y_tl = TfmdLists(labels, y_tfms, splits=splits)
+        dsets = Datasets(tls=[x_tl, y_tl], n_inp=1)
+        device = default_device() if device is None else torch.device(device)
+        if num_workers is None: num_workers = defaults.cpus
+        val_bs = bs if val_bs is None else val_bs
+
+        def loader(ds, bs, train, item, batch):
+            return TfmdDL(ds, bs=bs, shuffle=train, drop_last=train, num_workers=num_workers, device=device,
+                          after_item=item + [ToTensor()], after_batch=[IntToFloatTensor()] + batch)
+        loaders = [loader(dsets.subset(0), bs, True, t_item, t_batch),
+                   loader(dsets.subset(1), val_bs, False, v_item, v_batch)]
+        if test_items is not None:
+            test_ds = Datasets(tls=[x_tl._new(test_items, split_idx=1)], n_inp=1)
+            test_item, test_batch = split_tfms(ds_tfms[1], **tfm_kw)
+            loaders.append(loader(test_ds, val_bs, False, test_item, test_batch))
+        return cls(*loaders, path=path, device=device)
+
+    # -- v1's attributes --------------------------------------------------------------------------
+    def _view(self, dl):
+        if dl is None: return None
+        return LabelListView(dl.dataset, after_item=dl.after_item, path=self.path, multi=self._multi)
+
+    @property
+    def _multi(self):
+        tls = self.train.dataset.tls
+        return len(tls) > 1 and any(isinstance(t, MultiCategorize) for t in tls[1].tfms.fs)
+
+    @property
+    def train_ds(self):
+        "The training set, as v1's `LabelList` (`.x.items`, `.y`, `(Image, Category)` items)."
+        return self._view(self.train)
+
+    @property
+    def valid_ds(self):
+        "The validation set, as v1's `LabelList`."
+        return self._view(self.valid)
+
+    @property
+    def test_ds(self):
+        "The test set (unlabelled: `y` is an `EmptyLabelList`), as v1's `LabelList`, or None."
+        return self._view(self.loaders[2]) if len(self.loaders) > 2 else None
+
+    @property
+    def train_dl(self): return self.train
+    @property
+    def valid_dl(self): return self.valid
+
+    @property
+    def fix_dl(self):
+        "The training set in order, with the validation transforms (v1's `fix_dl`)."
+        ds = self.train.dataset
+        return self.valid.new(Datasets(tls=[tl._new(tl.items, split_idx=1) for tl in ds.tls], n_inp=ds.n_inp))
+
+    def dl(self, ds_type=DatasetType.Valid):
+        "Returns an appropriate `DataLoader` with a dataset for validation, training, or test (`ds_type`)."
+        if ds_type == DatasetType.Train: return self.train
+        if ds_type == DatasetType.Valid: return self.valid
+        if ds_type == DatasetType.Test: return self.loaders[2] if len(self.loaders) > 2 else None
+        if ds_type == DatasetType.Single: return self.valid.new(bs=1, num_workers=0)
+        if ds_type == DatasetType.Fix: return self.fix_dl
+        raise ValueError(f"ds_type should be a DatasetType (e.g. DatasetType.Valid), got {ds_type!r}")
+
+    @property
+    def classes(self):
+        "The class names, in the order of the model's outputs."
+        return list(self.train.dataset.tls[1].vocab)
+
+    @property
+    def c(self):
+        "The number of classes."
+        return len(self.classes)
+
+    @property
+    def loss_func(self):
+        "The loss function v1 picked for these targets (cross entropy, or BCE with logits for multi-label)."
+        return self.train.dataset.loss_func
+
+    @property
+    def batch_size(self): return self.train.bs
+
+    @batch_size.setter
+    def batch_size(self, v):
+        _check_positive_int("batch_size", v, "the number of images per batch")
+        for dl in self.loaders: dl.bs = v
+
+    # -- normalization (explicit only) ------------------------------------------------------------------
+    def _normalizer(self):
+        return next((t for t in self.train.after_batch.fs if isinstance(t, Normalize)), None)
+
+    @property
+    def norm(self):
+        "The fastai 2 `Normalize` batch transform that `normalize` added, or None."
+        return self._normalizer()
+
+    def batch_stats(self, funcs=None, ds_type=DatasetType.Train):
+        "Grab a batch of data and call reduction function `func` per channel"
+        funcs = [torch.mean, torch.std] if funcs is None else funcs
+        x = self.one_batch(ds_type=ds_type, denorm=False)[0].cpu().as_subclass(torch.Tensor)
+        x = x.transpose(0, 1).contiguous().view(x.shape[1], -1)
+        return [func(x, 1) for func in funcs]
+
+    def normalize(self, stats=None, do_x=True, do_y=False):
+        "Add normalize transform using `stats` (defaults to `DataBunch.batch_stats`)"
+        if self._normalizer() is not None:
+            raise Exception("Can not call normalize twice: this ImageDataBunch is already normalized "
+                            f"(stats {self.stats!r}); build it again to normalize with other stats")
+        if stats is None: stats = self.batch_stats()
+        if not isinstance(stats, (tuple, list)) or len(stats) != 2:
+            raise ValueError(f"normalize takes stats as (mean, std), one value per channel, e.g. fv.imagenet_stats; "
+                             f"got {stats!r:.80}")
+        mean, std = [torch.as_tensor(np.array(s, dtype=np.float32)).view(1, -1, 1, 1) for s in stats]
+        if mean.numel() != std.numel():
+            raise ValueError(f"normalize got {mean.numel()} means but {std.numel()} standard deviations")
+        self.stats = stats
+        if do_x:
+            norm = Normalize(mean, std)
+            for dl in self.loaders:
+                if norm not in dl.after_batch.fs: dl.after_batch.add(norm)
+                dl.device = dl.device   # puts the new transform's mean/std on the loader's device
+        return self
+
+    @property
+    def stats(self):
+        "The `(mean, std)` passed to `normalize`."
+        if "_stats" in self.__dict__: return self.__dict__["_stats"]
+        n = self._normalizer()
+        return None if n is None else (n.mean.view(-1).tolist(), n.std.view(-1).tolist())
+
+    @stats.setter
+    def stats(self, v): self.__dict__["_stats"] = v
+
+    def denorm(self, x, do_x=True):
+        "Undo `normalize` on a batch `x` (on the CPU, as v1)."
+        n = self._normalizer()
+        if n is None or not do_x: return x.cpu()
+        return denormalize(x, n.mean.view(-1).cpu(), n.std.view(-1).cpu(), do_x=do_x)
+
+    # -- batches ----------------------------------------------------------------------------------------
+    def one_batch(self, ds_type=DatasetType.Train, detach=True, denorm=True, cpu=True):
+        "Get one batch from the data loader of `ds_type`. Optionally `detach` and `denorm`."
+        dl = self.dl(ds_type)
+        if dl is None: raise ValueError(f"this ImageDataBunch has no {ds_type.name} set")
+        b = dl.one_batch()
+        x = b[0]
+        # v1's test set was labelled with EmptyLabel, whose data is 0.
+        y = b[1] if len(b) > 1 else torch.zeros(len(x), dtype=torch.long, device=x.device)
+        if detach: x, y = to_detach(x, cpu=cpu), to_detach(y, cpu=cpu)
+        if denorm and self._normalizer() is not None: x = self.denorm(x)
+        return x, y
+
+    def show_batch(self, rows=5, ds_type=DatasetType.Train, reverse=False, **kwargs):
+        "Show a batch of data in `ds_type` on a few `rows`."
+        if not isinstance(rows, numbers.Integral) or {"b", "max_n", "ctxs", "show", "unique"} & set(kwargs):
+            # fastai 2's signature: show_batch(b=None, max_n=9, ctxs=None, show=True, unique=False, **kwargs)
+            if not isinstance(rows, numbers.Integral): kwargs["b"] = rows
+            return self.dl(ds_type).show_batch(**kwargs)
+        dl = self.dl(ds_type)
+        b = dl.one_batch()
+        if reverse: b = tuple(o.flip(0) for o in b)
+        n = min(rows * rows, dl.bs, len(b[0]))
+        imgsize = kwargs.pop("imgsize", 4)
+        figsize = kwargs.pop("figsize", None) or (imgsize * rows, imgsize * rows)
+        return dl.show_batch(b=b, max_n=n, nrows=rows, ncols=rows, figsize=figsize, **kwargs)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__};\n\nTrain: {self.train_ds};\n\nValid: {self.valid_ds};\n\n"
+                f"Test: {self.test_ds}")
+
+
+def _col_idxs(names, df):
+    "v1's df_names_to_idx."
+    if not isinstance(names, (list, tuple)): names = [names]
+    if isinstance(names[0], int): return list(names)
+    return [df.columns.get_loc(c) for c in names]
+
+
+def _uniqueify_sorted(labels):
+    return sorted(set(labels))
+
+
+def _check_label_types(labels, multi):
+    if not labels: return
+    it = labels[0]
+    if not multi and isinstance(it, (float, np.floating)):
+        raise NotImplementedError(f"float labels (fastai v1's FloatList, for regression) are not bridged by "
+                                  f"fastai_freeze_compat; got {it!r}: use str or int class labels")
+
+
+def _check_classes(path, classes, train_idx, labels, items):
+    if not train_idx:
+        raise ValueError(f"the training set is empty: no image under {path} has one of the classes {classes[:5]!r}")
+    if len(classes) < 2:
+        hint = ""
+        if classes and all(Path(str(items[i])).parent == Path(path) for i in train_idx):
+            hint = (f"; the images are directly in {path}, so each got the label {classes[0]!r} (v1 labels an image "
+                    "by its parent folder): put them in path/<class>/ folders")
+        raise ValueError(f"found only one class ({', '.join(map(str, classes)) or 'none'}) under {path}: a classifier "
+                         f"needs at least two classes{hint}")
+

@@ -1,0 +1,4 @@
+"""fastai v1's ``fastai.vision.data``: the names it bound, on the installed fastai (see ``fastai_freeze_compat._namespace``)."""
+from fastai_freeze_compat._namespace import export
+
+__all__ = export(globals(), 'fastai.vision.data')
