@@ -64,13 +64,17 @@ def support_matrix():
     cfg = configparser.ConfigParser(interpolation=None)
     cfg.read(ROOT / "tox.ini")
     envs = [e.strip() for e in cfg["tox"]["env_list"].split(",")]
-    rows = ["| tox env | fastai | torch | torchvision | Python |", "|---|---|---|---|---|"]
+    rows = ["| tox env | runs | fastai | torch | torchvision | Python |", "|---|---|---|---|---|---|"]
     for env in envs:
         sec = cfg[f"testenv:{env}"]
         text = sec.get("deps", "") + " " + sec.get("commands_pre", "")
         pins = dict(re.findall(r"\b(fastai|torch|torchvision)==([\w.]+)", text))
         py = "3.7" if "PYTHON37" in sec.get("basepython", "") else cfg["testenv"]["basepython"].replace("python", "")
-        rows.append(f"| `{env}` | {pins['fastai']} | {pins['torch']} | {pins['torchvision']} | {py} |")
+        runs = ("fastai v1's own tests, real v1 (baseline)" if env == "v1_suite_baseline"
+                else "fastai v1's own tests, through the package" if env.startswith("v1_suite")
+                else "the pure tools, without fastai or torch" if env == "no_fastai" else "the test suite")
+        rows.append(f"| `{env}` | {runs} | {pins.get('fastai', '—')} | {pins.get('torch', '—')} | "
+                    f"{pins.get('torchvision', '—')} | {py} |")
     return "\n".join(rows)
 
 
