@@ -35,10 +35,3 @@ def data12(tmp_path_factory):
     return image_data(make_image_folder(root))
 
 
-@pytest.fixture
-def v1_can_reload(monkeypatch):
-    """Real v1 reloads checkpoints it wrote itself (best model, lr_find's tmp.pth) holding numpy floats, which
-    torch >= 2.6 refuses by default (weights_only). Only real v1 on a new torch needs this; the package keeps
-    such state in memory or loads it safely."""
-    if fv.IS_V1: monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
-

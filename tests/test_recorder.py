@@ -67,7 +67,7 @@ def test_recorded_values_have_v1s_types(trained):
     assert len(rec.lrs) == len(rec.moms) == len(rec.losses) == sum(rec.nb_batches) == 5
 
 
-def test_lr_find_returns_none_prints_v1s_hint_and_restores_the_weights(learn, arrays, v1_can_reload):
+def test_lr_find_returns_none_prints_v1s_hint_and_restores_the_weights(learn, arrays):
     expected = RECORDED["lr_find"]
     res, printed = run(learn.lr_find, num_it=30)
     assert res is None and repr(res) == expected["returned"]
@@ -81,7 +81,7 @@ def test_lr_find_returns_none_prints_v1s_hint_and_restores_the_weights(learn, ar
     assert rec.nb_batches == expected["nb_batches"] and rec.val_losses == expected["val_losses"]
 
 
-def test_plot_with_suggestion_prints_and_sets_min_grad_lr(learn, v1_can_reload):
+def test_plot_with_suggestion_prints_and_sets_min_grad_lr(learn):
     expected = RECORDED["lr_find"]
     run(learn.lr_find, num_it=30)
     fig, printed = run(learn.recorder.plot, suggestion=True, return_fig=True)

@@ -35,14 +35,52 @@ def seed_output_after(code_start):
     return "\n".join(out).strip("\n")
 
 
+def seed_cells():
+    "[(code, saved output)] of the seed's code cells, in order (its text indents outputs by 4 spaces)."
+    lines, cells, i = SEED_TEXT.split("\n"), [], 0
+    while i < len(lines):
+        if lines[i].startswith("```python"):
+            j = lines.index("```", i + 1)
+            k, out = j + 1, []
+            while k < len(lines) and not lines[k].startswith(("```", "####")):
+                out.append(lines[k][4:] if lines[k].startswith("    ") else lines[k])
+                k += 1
+            cells.append(("\n".join(lines[i + 1:j]), "\n".join(out).strip("\n")))
+            i = k
+        else: i += 1
+    return cells
+
+
+def with_seed_outputs(nb):
+    """The example notebook `nb` with the seed's saved outputs, as the notebook was saved on Kaggle: each code cell
+    gets the output of the seed cell with the same first line (the import line: the seed's own)."""
+    nb = json.loads(json.dumps(nb))
+    seed = seed_cells()
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code": continue
+        src = "".join(cell["source"])
+        first = "import fastai.vision as fv" if src.startswith("import fastai") else src.lstrip("\n").split("\n")[0]
+        match = next((k for k, (c, _) in enumerate(seed) if c.lstrip("\n").split("\n")[0] == first), None)
+        if match is None: continue
+        text = seed.pop(match)[1]
+        if text: cell["outputs"] = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                                     "data": {"text/plain": text}}]
+    return nb
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     root = tmp_path_factory.mktemp("kaggle")
     make_seedlings_folder(root / "input")
     (root / "working").mkdir()
     out = root / "executed.ipynb"
+    # The notebook as saved on Kaggle: the example with the seed's outputs (its 1.0.48 summary tables tell
+    # `run` which layout to print; the example file itself has none, and would get 1.0.61's).
+    saved = root / "reference_notebook.ipynb"
+    saved.write_text(json.dumps(with_seed_outputs(json.loads((ROOT / "examples" / "reference_notebook.ipynb")
+                                                             .read_text(encoding="utf-8")))), encoding="utf-8")
     code = ("from fastai_freeze_compat.notebook import run_notebook\n"
-            f"rep = run_notebook({str(ROOT / 'examples' / 'reference_notebook.ipynb')!r}, out_path={str(out)!r}, "
+            f"rep = run_notebook({str(saved)!r}, out_path={str(out)!r}, "
             f"report_path={str(root / 'report.txt')!r}, cwd={str(root / 'working')!r}, "
             f"data_roots=[('/kaggle/input', {str(root / 'input')!r}), ('/kaggle/working', {str(root / 'working')!r})])\n"
             "print(rep['error']['traceback'] if rep['error'] else 'OK')\n")
@@ -72,6 +110,10 @@ def test_examples_are_generated_from_make_notebooks():
 
 def test_every_cell_ran(executed):
     assert "22 of 22 code cells ran" in executed["report"]
+
+
+def test_run_reads_the_layout_from_the_saved_tables(executed):
+    assert "summary() layout: fastai 1.0.48's (the summary table saved in cell 15 is fastai 1.0.48's" in executed["report"]
 
 
 def test_data_repr_as_in_the_reference(executed):

@@ -25,7 +25,7 @@ def test_every_recorded_call_is_checked():
 
 
 @pytest.mark.parametrize("name", list(SCHEDULES))
-def test_per_batch_lr_and_mom_of_every_layer_group_are_v1s(name, tmp_path, v1_can_reload):
+def test_per_batch_lr_and_mom_of_every_layer_group_are_v1s(name, tmp_path):
     if "error" in RECORDED[name]:
         pytest.skip(f"fastai {recorded_version()} failed this call on its stack when recorded: {RECORDED[name]['error']}")
     n_batches, steps = SCHEDULES[name]
@@ -45,7 +45,7 @@ def test_per_batch_lr_and_mom_of_every_layer_group_are_v1s(name, tmp_path, v1_ca
 def _values(name, key, step=0): return np.array(RECORDED[name]["steps"][step][key])
 
 
-def test_schedule_drives_a_torch_optimizer_too(tmp_path, v1_can_reload):
+def test_schedule_drives_a_torch_optimizer_too(tmp_path):
     # v1 notebooks pass torch optimizers (`opt_func=partial(optim.SGD, momentum=0.9)`): same schedule
     from functools import partial
     import torch

@@ -99,7 +99,8 @@ def test_summary_reproduces_the_reference_notebook_row_for_row(data128):
     got = []
     for _, step in RESNET18_STEPS:
         step(learn)
-        got.append(str(learn.summary()))
+        # the package prints 1.0.61's layout unless asked for 1.0.48's; real v1 prints its own
+        got.append(str(learn.summary() if fv.IS_V1 else learn.summary(layout="1.0.48")))
     for g, e in zip(got, expected):
         assert g.splitlines() == e.splitlines()
         assert g == e
@@ -207,7 +208,8 @@ def test_summary_returns_v1s_pretty_string(data16):
     s = fv.Learner(data16, TinyReuse()).summary()
     assert type(s).__name__ == "PrettyString" and isinstance(s, str)
     assert repr(s) == str(s)          # a notebook cell shows the table itself, not a quoted string
-    assert str(s).startswith("TinyReuse\n=" if ON_1_0_61 else "=" * 70 + "\n")
+    # real 1.0.48 prints its own layout; the package (and real 1.0.61) 1.0.61's, the last v1's, by default
+    assert str(s).startswith("=" * 70 + "\n" if ON_1_0_48 else "TinyReuse\n=")
 
 
 def test_summary_changes_no_weights_or_batchnorm_statistics(data16):
@@ -266,7 +268,16 @@ def test_layout_is_checked_and_can_be_set_once(data16):
     learn = fv.Learner(data16, TinyReuse())
     with pytest.raises(ValueError, match=r"layout must be one of '1.0.48', '1.0.61'.*got '1.0.50'"):
         learn.summary(layout="1.0.50")
-    learn.summary_layout = "1.0.61"
+    # default: 1.0.61's, the last v1 (`fastai-freeze-compat run` reads another from a notebook's saved outputs)
+    assert fv.defaults.summary_layout == "1.0.61"
     assert str(learn.summary()) == str(learn.summary(layout="1.0.61"))
     assert str(learn.summary()).startswith("TinyReuse\n")
     assert str(learn.summary(n=40)).splitlines()[1] == "=" * 40
+    learn.summary_layout = "1.0.48"                      # this learner
+    assert str(learn.summary()) == str(learn.summary(layout="1.0.48")) != str(learn.summary(layout="1.0.61"))
+    other = fv.Learner(data16, TinyReuse())
+    fv.defaults.summary_layout = "1.0.48"                # every learner
+    try:
+        assert str(other.summary()) == str(learn.summary())
+    finally:
+        fv.defaults.summary_layout = "1.0.61"

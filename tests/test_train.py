@@ -85,7 +85,7 @@ def test_opt_func_and_wd_keywords_reach_the_optimizer(make):
     assert {h["eps"] for h in learn.opt.hypers} == {1e-6} and {h["wd"] for h in learn.opt.hypers} == {0.1}
 
 
-def test_v1_function_forms(make, v1_can_reload):
+def test_v1_function_forms(make):
     learn = make()
     run(fv.fit_one_cycle, learn, 1, 1e-3)
     assert max(learn.recorder.lrs) == pytest.approx(1e-3) and len(learn.recorder.lrs) == 5
@@ -124,7 +124,7 @@ def scripted_metric(values):
     return score
 
 
-def test_fit_callbacks_save_model_on_improvement_and_load_the_best(make, tmp_path, v1_can_reload):
+def test_fit_callbacks_save_model_on_improvement_and_load_the_best(make, tmp_path):
     kwargs = {"weights_only": False} if "weights_only" in inspect.signature(torch.load).parameters else {}
     learn = make(metrics=[scripted_metric([0.5, 0.75, 0.625])])
     _, printed = run(learn.fit, 3, 1e-2, callbacks=[SaveModelCallback(learn, monitor="score")])
