@@ -5,8 +5,6 @@ Expected values: tests/fixtures/printing_v1_<version>.json, recorded on fastai 1
 tests/fixtures/record_v1_printing.py. On fastai 2 the package is compared with 1.0.61's recording (the last v1,
 on the same numpy and torch as the fastai 2.8 stack); on fastai 1.x the installed v1 with its own.
 """
-import contextlib
-import io
 import json
 import re
 import warnings
@@ -17,25 +15,12 @@ import pytest
 import torch
 
 import fastai_freeze_compat as fv
-from fixtures.printing_setup import int_labels, mask, table_lines
+from fixtures.printing_setup import int_labels, mask, printed, quiet, table_lines
 from helpers import make_image_folder
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VERSION = str(fv.FASTAI_VERSION) if fv.IS_V1 else "1.0.61"
 RECORDED = json.loads((FIXTURES / f"printing_v1_{VERSION}.json").read_text(encoding="utf-8"))
-
-
-def quiet(f, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return f(*args, **kwargs)
-
-
-def printed(f, *args, **kwargs):
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
-        quiet(f, *args, **kwargs)
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +73,7 @@ def test_lr_find_table_has_v1s_cells(train):
     torch.manual_seed(0)
     learn = quiet(fv.cnn_learner, data_for(train), fv.models.resnet18, pretrained=False,
                   metrics=[fv.error_rate, fv.accuracy])
-    text = printed(learn.lr_find, num_it=6)
+    text = printed(learn.lr_find, num_it=6)[1]
     rows = table_lines(text)
     assert rows[0] == rec["rows"][0] == ["epoch", "train_loss", "valid_loss", "error_rate", "accuracy", "time"]
     assert len(rows) >= 2
