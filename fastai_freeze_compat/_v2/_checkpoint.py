@@ -4,7 +4,11 @@
   is), holding ``{'model': state_dict, 'opt': optimizer state}`` or, with ``with_opt=False`` or no
   optimizer yet, the bare ``state_dict``; ``file`` may also be a file-like object.
 * ``save`` writes atomically: a temporary file in the same folder, then ``os.replace``, so an
-  interrupted save never leaves a truncated checkpoint where a good one was.
+  interrupted save never leaves a truncated checkpoint where a good one was; the next save of the same name
+  removes the temporary files of saves whose process was killed (SIGKILL). A full disk (or quota, or file size
+  limit) is named as such, with the free space.
+* ``load`` refuses a state dict whose tensors' dtypes are not the model's (torch would cast them silently),
+  naming the key.
 * ``load`` reads with torch's weights-only unpickler, allowing only what v1 checkpoints hold besides
   tensors (``slice`` learning rates, numpy scalars): a file that carries code is refused and its code
   never runs. It reads real v1 files; their optimizer state (torch's, two parameter groups per layer
@@ -13,12 +17,14 @@
   a missing one raises v1's exception type with what went wrong and what to do; the learner keeps its
   weights (torch's ``load_state_dict`` alone copies the matching tensors before raising).
 """
+import errno
 import gc
 import io
 import os
 import pickle
 import re
 import secrets
+import shutil
 import warnings
 from contextlib import nullcontext
 from pathlib import Path
@@ -33,7 +39,7 @@ from .._torch_load import torch_at_least as _torch_at_least
 from .._torch_load import v1_safe_globals
 from .core import defaults
 
-__all__ = ["CheckpointMixin", "load_checkpoint", "save_checkpoint", "v1_safe_globals"]
+__all__ = ["CheckpointMixin", "load_checkpoint", "save_checkpoint", "sweep_stale_temps", "v1_safe_globals"]
 
 
 def _is_pathlike(f): return isinstance(f, (str, os.PathLike))
@@ -98,31 +104,103 @@ def _plain(o):
     return o
 
 
+_WRITE_ERRORS = {errno.ENOSPC: "the disk is full (no space left on device)",
+                 errno.EDQUOT: "the disk quota is exceeded",
+                 errno.EFBIG: "the file is larger than this process may write (file size limit, `ulimit -f`)"}
+
+
+def _free_space(folder):
+    try: return f"{shutil.disk_usage(str(folder)).free / 2**20:,.1f} MiB free there"
+    except OSError: return "free space unknown"
+
+
+def _write_failed(e, where, folder):
+    "`e` (an OSError) as the same OSError, saying in words why the write failed and what to do."
+    why = _WRITE_ERRORS.get(e.errno)
+    if why is None: return None
+    where_free = f" ({_free_space(folder)})" if folder is not None else ""
+    return OSError(e.errno, f"Can't save the checkpoint {where}: {why}{where_free}; nothing was written in place of "
+                            "an earlier file of that name. Free some space (delete old checkpoints in learn.path/"
+                            "learn.model_dir), or set `learn.model_dir` to a folder on another disk, then save again")
+
+
+class _Writer:
+    "A file for torch.save that keeps the OSError of a failed write (torch may report it as a RuntimeError)."
+    def __init__(self, f): self.f, self.error = f, None
+
+    def write(self, b):
+        try: return self.f.write(b)
+        except OSError as e:
+            self.error = e
+            raise
+
+    def flush(self): return self.f.flush()
+
+
+#: the temporary files of a save: `.<target name>.<pid>.<random>.tmp`
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
+
+
+def _pid_alive(pid):
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except OSError: return True       # exists, owned by someone else
+    return True
+
+
+def sweep_stale_temps(target):
+    """Remove the temporary files that earlier saves of `target` left behind when their process was killed
+    (SIGKILL, power loss): those whose process no longer runs. A save in progress elsewhere is left alone."""
+    target = Path(target)
+    try: entries = list(target.parent.iterdir())
+    except OSError: return []
+    removed = []
+    for p in entries:
+        m = _TMP.match(p.name)
+        if not m or m.group("name") != target.name: continue
+        pid = int(m.group("pid"))
+        if pid != os.getpid() and _pid_alive(pid): continue
+        try: p.unlink()
+        except OSError: continue
+        removed.append(p)
+    return removed
+
+
 def save_checkpoint(state, target):
     """`torch.save(state, target)`, but all or nothing: to a path, through a temporary file in the same
     folder replaced into place; to a file-like object, serialized first, then written in one call."""
     if not _is_pathlike(target):
         buf = io.BytesIO()
         torch.save(state, buf)
-        target.write(buf.getvalue())
+        try: target.write(buf.getvalue())
+        except OSError as e:
+            err = _write_failed(e, f"to {_display(target)}", None)
+            if err is None: raise
+            raise err from None
         return
     target = Path(target)
+    sweep_stale_temps(target)
     tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     # os.open with 0o666 gives the file the permissions torch.save's open() would (minus the umask).
     try: fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as e:
         raise type(e)(e.errno, f"Can't write a checkpoint in '{target.parent}' ({e.strerror}): set "
                                "`learn.model_dir` to a folder you can write to (an absolute path is used as is)") from None
+    writer = None
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+            writer = _Writer(f)
+            torch.save(state, writer)
             f.flush()
             os.fsync(f.fileno())
         os.replace(str(tmp), str(target))
-    except BaseException:
+    except BaseException as e:
         try: os.remove(str(tmp))
         except OSError: pass
-        raise
+        cause = e if isinstance(e, OSError) else getattr(writer, "error", None)
+        err = _write_failed(cause, f"to {target}", target.parent) if isinstance(cause, OSError) else None
+        if err is None or not isinstance(e, Exception): raise
+        raise err from None
 
 
 def _remove_module(state):
@@ -213,6 +291,7 @@ class CheckpointMixin:
     def _load_model_state(self, model_state, strict):
         "load_state_dict, all or nothing."
         model = get_model(self.model)
+        _check_dtypes(model.state_dict(), model_state)
         backup = {k: v.detach().clone() for k, v in model.state_dict().items()}
         try:
             model.load_state_dict(model_state, strict=strict)
@@ -248,6 +327,19 @@ class CheckpointMixin:
     def _opt_left(self):
         if getattr(self, "opt", None) is None: return "the next fit builds a new optimizer"
         return "the learner keeps its current optimizer state"
+
+
+def _check_dtypes(own, loaded):
+    """Refuse a state dict whose tensors have another dtype than the model's (torch's `load_state_dict` casts
+    silently: an int64 or float16 checkpoint would load as truncated or rounded weights)."""
+    for k, v in loaded.items():
+        mine = own.get(k)
+        if mine is None or v.dtype == mine.dtype: continue
+        raise RuntimeError(f"the checkpoint's {k!r} is {v.dtype}, the model's is {mine.dtype}: loading would cast it "
+                        f"silently ({'truncating to integers' if not v.is_floating_point() else 'with the precision of ' + str(v.dtype)}). "
+                        "Load a checkpoint saved from this model's dtype, or convert it yourself, e.g. "
+                        "`learn.model.load_state_dict({k: v.float() for k, v in state.items()})` if that is what you mean. "
+                        "The learner keeps its previous weights.")
 
 
 def _fastai2_state_problem(opt, sd):

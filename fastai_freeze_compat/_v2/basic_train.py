@@ -29,6 +29,7 @@ from torch import nn
 
 from .._warn import warn_bridged
 from ._checkpoint import CheckpointMixin
+from ._guards import StopOnNonFiniteLoss, check_lr, check_wd, closing_callbacks
 from .callback import (CallbackFn, _LearnerCallback, build_callback, check_callbacks, listify_wd, resolve_opt_func, _per_group,
                        split_callback_fns, v1_epoch)
 from .callbacks.hooks import SummaryMixin, _opt_func_str
@@ -103,10 +104,14 @@ class FitMixin:
             with self.no_logging(): yield
         else: yield
 
-    def fit(self, epochs, lr=defaults.lr, wd=None, callbacks=None, *, cbs=None, reset_opt=False, start_epoch=0):
-        "Fit the model on this learner with `lr` learning rate, `wd` weight decay for `epochs` with `callbacks`."
+    def fit(self, epochs, lr=defaults.lr, wd=None, callbacks=None, *, cbs=None, reset_opt=False, start_epoch=0,
+            stop_on_nan=True):
+        """Fit the model on this learner with `lr` learning rate, `wd` weight decay for `epochs` with `callbacks`.
+        A NaN or infinite training loss stops the fit with a `FloatingPointError` unless `stop_on_nan=False`."""
         warn_bridged("kw.epochs", "default.lr", "default.adam_eps", "default.wd_bn_bias")
         check_epochs("epochs", epochs)
+        check_lr("lr", lr)
+        check_wd("wd", wd)
         lrs = self._lr_list(self.lr if lr is None else lr)     # None: fastai 2's "the learner's lr"
         if wd is None: wd = self.wd
         wds = listify_wd(wd, len(lrs))
@@ -115,12 +120,12 @@ class FitMixin:
             bs = getattr(dl, "bs", getattr(dl, "batch_size", None))
             raise AssertionError(f"Your training dataloader is empty, can't train a model. Use a smaller batch size "
                                  f"(batch size={bs} for {len(dl.dataset)} elements).")
-        cbs = self._fit_callbacks(callbacks, cbs)
+        cbs = self._fit_callbacks(callbacks, cbs) + ([StopOnNonFiniteLoss()] if stop_on_nan else [])
         # v1 built the optimizer once; later fits (and fastai 2's `fit`) only set its lr and wd.
         if reset_opt or not self.opt: self.create_opt(lrs, wds)
         self._v1_start_epoch = 0
         try:
-            with self._quiet():
+            with closing_callbacks(self, cbs), self._quiet():
                 super().fit(epochs, lr=lrs, wd=wds, cbs=cbs, reset_opt=False, start_epoch=start_epoch)
         finally:
             # v1 callbacks stayed reachable as `learn.<snake_case name>` (`learn.csv_logger.read_logged_file()`);

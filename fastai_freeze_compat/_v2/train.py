@@ -13,6 +13,7 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ShowGraphCallback as _ShowGraphCallback
 
 from .._warn import warn_bridged
+from ._guards import check_lr, check_wd
 from .callback import _LearnerCallback, check_callbacks
 from .callbacks.fp16 import MixedPrecision
 from .callbacks.lr_finder import LRFinder
@@ -64,7 +65,7 @@ class TrainMixin:
         # fastai 2.0 renamed the keywords (lr_max, div, div_final, cbs) and its own `fine_tune` passes
         # them: accept them as names of v1's, with v1's schedule.
         v2_names = {"lr_max": "max_lr", "div": "div_factor", "div_final": "final_div"}
-        unknown = set(kwargs) - set(v2_names) - {"cbs", "reset_opt"}
+        unknown = set(kwargs) - set(v2_names) - {"cbs", "reset_opt", "stop_on_nan"}
         if unknown:
             raise TypeError(f"fit_one_cycle() got unexpected keyword arguments {sorted(unknown)}; fastai v1's are "
                             "cyc_len, max_lr, moms, div_factor, pct_start, final_div, wd, callbacks, tot_epochs, start_epoch")
@@ -72,6 +73,8 @@ class TrainMixin:
         if "div" in kwargs: div_factor = kwargs.pop("div")
         if "div_final" in kwargs: final_div = kwargs.pop("div_final")
         check_epochs("cyc_len", cyc_len)
+        check_lr("max_lr", max_lr)
+        check_wd("wd", wd)
         start = start_epoch or 0
         check_epochs("start_epoch", start)
         if tot_epochs is not None: check_epochs("tot_epochs", tot_epochs)
@@ -88,6 +91,9 @@ class TrainMixin:
         warn_bridged("behaviour.lr_find")
         if isinstance(num_it, bool) or not isinstance(num_it, Integral) or num_it < 1:
             raise TypeError(f"num_it is a number of iterations, a positive integer, got {num_it!r}")
+        check_lr("start_lr", start_lr)
+        check_lr("end_lr", end_lr)
+        check_wd("wd", wd)
         start_lr, end_lr = self.lr_range(start_lr), self.lr_range(end_lr)
         start_lr = np.array(start_lr) if isinstance(start_lr, (list, tuple, np.ndarray)) else start_lr
         end_lr = np.array(end_lr) if isinstance(end_lr, (list, tuple, np.ndarray)) else end_lr
@@ -96,7 +102,8 @@ class TrainMixin:
         if len(self.dls.train) == 0: return self.fit(1, start_lr)    # v1's "training dataloader is empty"
         cb = LRFinder(self, start_lr, end_lr, num_it, stop_div)
         epochs = int(np.ceil(num_it / len(self.dls.train)))
-        try: self.fit(epochs, start_lr, callbacks=[cb], wd=wd)
+        # The search stops itself on a diverging (or NaN) loss when `stop_div`; v1 searched on otherwise.
+        try: self.fit(epochs, start_lr, callbacks=[cb], wd=wd, stop_on_nan=False)
         finally: cb.restore()   # v1 reloaded its checkpoint in `on_train_end`, also after an exception
 
     # -- mixed precision ----------------------------------------------------------------------------

@@ -46,3 +46,10 @@ class CSVLogger(_LearnerCallback, _CSVLogger):
         self.file.flush()
         os.fsync(self.file.fileno())
         self.old_logger(log)
+
+    def _on_fit_error(self, exc):
+        "v1 ran `on_train_end` in a `finally`: close the file when the fit ends with an exception too."
+        file = getattr(self, "file", None)
+        if file is not None and not file.closed: file.close()
+        learn = self._last_learn
+        if getattr(learn, "logger", None) == self._write_line: learn.logger = self.old_logger

@@ -16,6 +16,9 @@ class LRFinder(Callback):
 
     def __init__(self, learn, start_lr=1e-7, end_lr=10, num_it=100, stop_div=True):
         self.stop_div = stop_div
+        # fastai 2 unbinds a fit's callbacks (`self.learn = None`) before an exception leaves `fit`; `restore`
+        # still needs the learner then.
+        self._target = learn
         self.sched = Scheduler((start_lr, end_lr), num_it, annealing_exp)
         self.restored = True
 
@@ -52,9 +55,10 @@ class LRFinder(Callback):
         "Put back the weights and optimizer state from before the search."
         if self.restored: return
         model_state, opt_state = self.saved
-        self.learn.model.load_state_dict(model_state)
-        self.learn.opt.load_state_dict(opt_state)
-        if hasattr(self.learn.model, "reset"): self.learn.model.reset()
+        learn = self._target
+        learn.model.load_state_dict(model_state)
+        learn.opt.load_state_dict(opt_state)
+        if hasattr(learn.model, "reset"): learn.model.reset()
         self.restored, self.saved = True, None
 
     def after_fit(self):

@@ -23,6 +23,12 @@ def _comp(cls, mode):
         mode = "auto"
     return {"min": np.less, "max": np.greater}.get(mode)
 
+def _non_finite(model):
+    "The name of the first parameter or buffer of `model` holding a NaN or inf (None if all are finite)."
+    for name, t in model.state_dict().items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()): return name
+    return None
+
 class _V1Tracker(_LearnerCallback):
     def before_fit(self):
         names = list(self.recorder.metric_names[1:])
@@ -49,9 +55,20 @@ class SaveModelCallback(_V1Tracker, _SaveModelCallback):
         super().__init__(monitor=monitor, comp=_comp(self.__class__, mode), fname=name, every_epoch=every == "epoch")
         self.every, self.mode = every, mode
 
+    def before_fit(self):
+        self._saved_this_fit = False
+        super().before_fit()
+
     def _save(self, name):
+        # v1 saved NaN weights too (a diverged fit with `every='epoch'`), and a later `load` brought them back.
+        bad = _non_finite(self.learn.model)
+        if bad:
+            warn(f"SaveModelCallback did not save {name}: the model's {bad} holds NaN or infinite values (the training "
+                 "diverged); earlier checkpoints are left as they were. Lower the learning rate and fit again.")
+            return
         # v1 saved with the optimizer state (`learn.save(name)`, with_opt=True).
         self.last_saved_path = self.learn.save(name)
+        self._saved_this_fit = True
 
     def jump_to_epoch(self, epoch):
         try:
@@ -71,7 +88,10 @@ class SaveModelCallback(_V1Tracker, _SaveModelCallback):
 
     def after_fit(self, **kwargs):
         "Load the best model."
-        if not self.every_epoch and os.path.isfile(self.path / self.model_dir / f"{self.fname}.pth"):
+        # v1 loaded `{name}.pth` whenever it existed, also one left by an earlier fit when this one never improved
+        # (e.g. its losses were NaN): only the file this fit saved is loaded back.
+        if (not self.every_epoch and getattr(self, "_saved_this_fit", False)
+                and os.path.isfile(self.path / self.model_dir / f"{self.fname}.pth")):
             self.learn.load(f"{self.fname}")
 
 class EarlyStoppingCallback(_V1Tracker, _EarlyStoppingCallback):
