@@ -3,8 +3,9 @@ the seed's class names and 4,750 training images (so valid_pct=0.25 gives the se
 split), plus 794 unlabeled test images. The pixels are random (no download is possible here).
 
     python examples/make_seedlings_folder.py DEST      # writes DEST/train/<class>/*.png, DEST/test/*.png
+    python examples/make_seedlings_folder.py --help
 """
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -30,5 +31,17 @@ def make_seedlings_folder(dest, size=24, seed=0, n_test=794):
     return dest
 
 
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Write a stand-in for Kaggle's plant-seedlings data (random pixels): "
+                                            "DEST/train/<class>/*.png (4,750 images) and DEST/test/*.png (794).")
+    p.add_argument("dest", nargs="?", default="seedlings", help="folder to write (default: seedlings)")
+    p.add_argument("--size", type=int, default=24, help="image side in pixels (default 24)")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if args.dest.startswith("-"): p.error(f"DEST {args.dest!r} looks like an option: name a folder")
+    if args.size < 1: p.error(f"--size must be a positive integer, got {args.size}")
+    print(make_seedlings_folder(args.dest, size=args.size, seed=args.seed))
+
+
 if __name__ == "__main__":
-    print(make_seedlings_folder(sys.argv[1] if len(sys.argv) > 1 else "seedlings"))
+    main()

@@ -1,4 +1,5 @@
 """``fastai-freeze-compat check ARCH``: v1 semantics (this package) and native fastai 2 side by side."""
+import inspect
 import tempfile
 import warnings
 from pathlib import Path
@@ -34,8 +35,11 @@ def check(arch="resnet18", n_classes=12):
     from fastai.vision.all import vision_learner
     from . import cnn_learner, models
     from .changes import by_key
-    builder = getattr(models, arch, None) or getattr(torchvision.models, arch, None)
-    if builder is None or not callable(builder):
+    if not isinstance(n_classes, int) or isinstance(n_classes, bool) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2 (a classifier's head), got {n_classes!r}")
+    builder = None if arch.startswith("_") else getattr(models, arch, None) or getattr(torchvision.models, arch, None)
+    # a model function (resnet18), not a class (ResNet) or a module attribute (__class__)
+    if builder is None or inspect.isclass(builder) or not callable(builder):
         raise ValueError(f"unknown architecture {arch!r}: give a torchvision model name such as resnet18")
     with tempfile.TemporaryDirectory() as root, warnings.catch_warnings():
         warnings.simplefilter("ignore")

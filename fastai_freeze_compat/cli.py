@@ -1,10 +1,32 @@
 """``fastai-freeze-compat`` / ``python -m fastai_freeze_compat``: check, upgrade (and demo, run)."""
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
 
 __all__ = ["main"]
+
+
+def _count_arg(least, what):
+    "An argparse type: an integer >= `least`, else a message saying what the option counts."
+    def parse(text):
+        try: n = int(text)
+        except ValueError: n = None
+        if n is None or n < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}: give an integer >= {least}")
+        return n
+    parse.__name__ = what        # argparse names the type in its message
+    return parse
+
+
+def _arch_arg(text):
+    "An argparse type: the name of a torchvision model function (`resnet18`), not a class or a private name."
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        hint = f" ({text} is the class; its model functions are e.g. {text.lower()}18)" if text[:1].isupper() else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not an architecture name: give a torchvision model function "
+                                         f"in lower case, such as resnet18, resnet50 or densenet121{hint}")
+    return text
 
 
 def _cmd_upgrade(args):
@@ -42,16 +64,18 @@ def _cmd_run(args):
             os.environ["FASTAI_FREEZE_COMPAT_DATA_ROOT"] = spec
     if not Path(args.notebook).is_file():
         raise ValueError(f"{args.notebook} does not exist")
-    rep = run_notebook(args.notebook, out_path=args.out, report_path=args.report, data_roots=roots, cwd=args.cwd)
+    rep = run_notebook(args.notebook, out_path=args.out, report_path=args.report, data_roots=roots, cwd=args.cwd,
+                       keep_going=args.keep_going)
     print(Path(rep["report_path"]).read_text(encoding="utf-8"), end="")
     print(f"wrote {rep['out_path']} and {rep['report_path']}")
-    return 1 if rep["error"] else 0
+    if any(c["status"] == "interrupted" for c in rep["cells"]): return 130
+    return 1 if rep["failed"] else 0
 
 
 def _cmd_demo(args):
     from .demo import run_demo
     res = run_demo(data=args.data, arch=args.arch, size=args.size, epochs=(args.frozen_epochs, args.epochs),
-                   out=args.out)
+                   out=args.out, bs=args.bs)
     return 0 if res["stages"] else 1
 
 
@@ -62,15 +86,21 @@ def _parser():
     d = sub.add_parser("demo", help="the v1 workflow (freeze, fit_one_cycle, unfreeze, fit_one_cycle) on "
                                      "scikit-learn's digits, offline, with a per-stage table and a plot")
     d.add_argument("--data", help="your own ImageNet-style folder instead of the digits")
-    d.add_argument("--arch", default="resnet18")
-    d.add_argument("--size", type=int, default=32)
-    d.add_argument("--epochs", type=int, default=3, help="epochs after unfreeze() (default 3)")
-    d.add_argument("--frozen-epochs", type=int, default=1, help="epochs after freeze() (default 1)")
+    d.add_argument("--arch", type=_arch_arg, default="resnet18", help="a torchvision architecture (default resnet18)")
+    d.add_argument("--size", type=_count_arg(8, "an image size in pixels"), default=32, help="image size (default 32)")
+    d.add_argument("--bs", type=_count_arg(1, "a batch size"), default=64,
+                   help="batch size (default 64; at most the number of training images)")
+    d.add_argument("--epochs", type=_count_arg(1, "a number of epochs"), default=3,
+                   help="epochs after unfreeze() (default 3)")
+    d.add_argument("--frozen-epochs", type=_count_arg(1, "a number of epochs"), default=1,
+                   help="epochs after freeze() (default 1)")
     d.add_argument("--out", default="fastai_freeze_compat_demo", help="folder for the data, models and demo.png")
     d.set_defaults(func=_cmd_demo)
     c = sub.add_parser("check", help="v1 semantics (this package) vs native fastai 2, side by side, for an architecture")
-    c.add_argument("arch", nargs="?", default="resnet18", help="a torchvision architecture name (default resnet18)")
-    c.add_argument("--classes", type=int, default=12, help="number of classes of the head (default 12)")
+    c.add_argument("arch", nargs="?", type=_arch_arg, default="resnet18",
+                   help="a torchvision architecture name (default resnet18)")
+    c.add_argument("--classes", type=_count_arg(2, "a number of classes"), default=12,
+                   help="number of classes of the head (default 12)")
     c.set_defaults(func=_cmd_check)
     u = sub.add_parser("upgrade", help="rewrite fastai v1 code (.py or .ipynb) to native fastai 2 code, with a report")
     u.add_argument("file")
@@ -87,6 +117,9 @@ def _parser():
                    help="map a path prefix in the notebook's strings (e.g. /kaggle/input=./data), or give a folder "
                         "of extracted datasets for untar_data; repeatable")
     r.add_argument("--cwd", help="working directory for the run (default: the current one)")
+    r.add_argument("--keep-going", action="store_true",
+                   help="run the cells after a failing one too (default: stop there, as Jupyter's run all); the "
+                        "report lists each failed cell, and the exit code is 1 when any failed")
     r.set_defaults(func=_cmd_run)
     return p
 

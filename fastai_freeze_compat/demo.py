@@ -88,6 +88,8 @@ def _run(fv, torch, t0, data, arch, size, epochs, out, bs, lr, print_fn):
             write_digits_folder(data_path)
     else:
         data_path = Path(data)
+    if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in epochs):
+        raise ValueError(f"each stage (freeze(), unfreeze()) needs at least one epoch, got epochs={epochs!r}")
     has_split = (data_path / "train").is_dir() and (data_path / "valid").is_dir()
     fv.np.random.seed(42)
     torch.manual_seed(42)
@@ -95,6 +97,10 @@ def _run(fv, torch, t0, data, arch, size, epochs, out, bs, lr, print_fn):
              fv.ImageDataBunch.from_folder(data_path, valid_pct=0.2, size=size, bs=bs, num_workers=0))
     print_fn(f"data: {len(bunch.train_ds)} training and {len(bunch.valid_ds)} validation images, "
              f"{bunch.c} classes, size {size}")
+    if len(bunch.train_ds) < bs:
+        # v1 (and fit) would stop at the first epoch: "Your training dataloader is empty ... Use a smaller batch size"
+        raise ValueError(f"{data_path} has {len(bunch.train_ds)} training images, fewer than the batch size {bs} "
+                         f"(the last incomplete batch is dropped): pass --bs {max(1, len(bunch.train_ds) // 2)} or smaller")
     learn = fv.cnn_learner(bunch, builder, pretrained=False, metrics=fv.error_rate, path=out)
     print_fn(f"learner: {arch}, {len(learn.layer_groups)} layer groups, "
              f"{sum(p.numel() for p in learn.model.parameters()):,} parameters")
