@@ -7,9 +7,11 @@ reproduce v1 (Adam eps, weight decay on BatchNorm/bias, the one-cycle schedule, 
 The messages come from the table in ``changes.py``. Needs Python 3.8+ (source positions of ``ast``).
 """
 import ast
+import io
 import json
 import os
 import sys
+import tokenize
 from collections import namedtuple
 
 from .changes import by_key, renamed_keywords, renamed_names
@@ -20,6 +22,8 @@ Finding = namedtuple("Finding", "line col level message")
 
 _V1_MODULES = {"fastai.vision", "fastai_freeze_compat", "fastai.vision.learner", "fastai.basic_train",
                "fastai.train", "fastai.basics"}
+#: v1 modules whose path fastai 2 kept, with v1's names there (`from fastai.metrics import error_rate` runs as is)
+_SAME_PATH_MODULES = {"fastai.metrics", "fastai.layers", "fastai.torch_core", "fastai.vision.models"}
 
 
 def _keywords(function, rewrite=True):
@@ -54,7 +58,7 @@ class _Upgrader(ast.NodeVisitor):
         self.starts = [0]
         for l in self.lines: self.starts.append(self.starts[-1] + len(l))
         self.edits, self.findings, self.learners = [], [], set()
-        self.star, self.alias = False, None
+        self.star, self.alias, self.needed = False, None, set()
 
     def qualify(self, text):
         "Spell fastai names for the module's import style (`from ... import *` or `import ... as fv`)."
@@ -103,6 +107,8 @@ class _Upgrader(ast.NodeVisitor):
                     new = new.replace(alias.name, _NAME_RENAMES[alias.name])
             self.edits.append((start, start + len(seg), new))
             self.report(node, "INFO", f"from {node.module} import ... -> from fastai.vision.all import ...")
+        elif node.module in _SAME_PATH_MODULES:
+            self.report(node, "INFO", f"from {node.module} import ...: fastai 2 has {node.module} too; left as is")
         elif node.module and node.module.startswith("fastai.") and node.module not in _V1_MODULES:
             self.report(node, "WARNING", f"fastai v1 module {node.module} has no fastai 2 counterpart of that "
                                          "name: port these imports by hand")
@@ -116,6 +122,11 @@ class _Upgrader(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Attribute(self, node):
+        if node.attr == "__version__" and isinstance(node.value, ast.Name) and node.value.id == self.alias:
+            # `fv` is now `fastai.vision.all`, which has no `__version__`: read fastai's own
+            seg = f"{self.alias}.__version__"
+            if self.replace(node.lineno, node.col_offset, seg, "__import__('fastai').__version__"):
+                self.report(node, "INFO", f"{seg} -> __import__('fastai').__version__ (fastai.vision.all has no __version__)")
         if node.attr == "data" and isinstance(node.value, ast.Name) and node.value.id in self.learners:
             if self.replace(node.end_lineno, node.end_col_offset - 4, "data", "dls"):
                 self.report(node, "INFO", "learn.data -> learn.dls (renamed)")
@@ -159,6 +170,8 @@ class _Upgrader(ast.NodeVisitor):
         if self.keep_v1:
             have = {_LEARNER_KW.get(kw.arg, kw.arg) for kw in node.keywords}
             extra = [f"{k}={self.qualify(v)}" for k, v in _V1_KEEP if k not in have]
+            if any(k == "opt_func" for k, _ in _V1_KEEP if k not in have) and not self.star and not self.alias:
+                self.needed |= {"Adam", "partial"}       # the names `partial(Adam, eps=1e-8)` uses
             if extra:
                 self.insert_kwargs(node, ", ".join(extra))
                 self.report(node, "INFO", "keep v1 semantics: added " + ", ".join(extra))
@@ -274,20 +287,34 @@ def _kw(call, name):
     return next(kw.value for kw in call.keywords if kw.arg == name)
 
 
+def _is_help(line):
+    "`obj?` / `obj??`: the line's code (not a comment or a string) ends with `?`."
+    s = line.strip()
+    if not s.endswith("?") or s.startswith("#"): return False
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(s).readline)
+                if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    # `lr = 3e-3  # or 1e-2?`: the `?` is in a comment
+    return bool(toks) and toks[-1].type != tokenize.COMMENT and toks[-1].string.endswith("?")
+
+
 def _mask_ipython(source):
     "Comment out IPython-only lines (magics, shell escapes, `obj??`) so the cell parses; offsets unchanged."
     out = []
     for line in source.splitlines(keepends=True):
         s = line.strip()
-        if s.startswith(("!", "%")) or (s.endswith("?") and not s.startswith("#")):
+        if s.startswith(("!", "%")) or _is_help(line):
             indent = len(line) - len(line.lstrip())
             line = line[:indent] + "#" + line[indent + 1:] if len(line) > indent else line
         out.append(line)
     return "".join(out)
 
 
-def upgrade_source(source, keep_v1_semantics=False):
-    "Upgrade one piece of Python source: returns (new_source, [Finding])."
+def upgrade_source(source, keep_v1_semantics=False, state=None):
+    """Upgrade one piece of Python source: returns (new_source, [Finding]). `state` (a dict) carries what earlier
+    cells of a notebook imported (the fastai alias, a star import) and named (learners) into the next."""
     if sys.version_info < (3, 8):
         raise RuntimeError("upgrade needs Python 3.8 or later (source positions in ast)")
     masked = _mask_ipython(source)
@@ -296,13 +323,22 @@ def upgrade_source(source, keep_v1_semantics=False):
     except SyntaxError as e:
         return source, [Finding(e.lineno or 1, (e.offset or 0) + 1, "ERROR", f"cannot parse: {e.msg}; left unchanged")]
     up = _Upgrader(source, keep_v1_semantics)
+    if state: up.star, up.alias, up.learners = state["star"], state["alias"], set(state["learners"])
     up.src = masked
     up.visit(tree)
+    if state is not None: state.update(star=up.star, alias=up.alias, learners=up.learners)
     up.src = source
     new = source
     for start, end, text in sorted(up.edits, key=lambda e: (e[0], e[1]), reverse=True):
         new = new[:start] + text + new[end:]
-    return new, sorted(up.findings)
+    findings = up.findings
+    if up.needed:
+        # names the rewrite inserted that neither a star import nor an alias brings into scope
+        line = f"from fastai.vision.all import {', '.join(sorted(up.needed))}"
+        new = line + "\n" + new
+        findings = [f._replace(line=f.line + 1) for f in findings]
+        findings.append(Finding(1, 1, "INFO", f"added `{line}` for the names the rewrite inserted"))
+    return new, sorted(findings)
 
 
 def upgrade_file(path, out_path, keep_v1_semantics=False):
@@ -312,10 +348,11 @@ def upgrade_file(path, out_path, keep_v1_semantics=False):
     report = []
     if path.endswith(".ipynb"):
         nb = json.loads(text)
+        state = {}
         for i, cell in enumerate(nb.get("cells", [])):
             if cell.get("cell_type") != "code": continue
             src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            new, findings = upgrade_source(src, keep_v1_semantics)
+            new, findings = upgrade_source(src, keep_v1_semantics, state)
             cell["source"] = new.splitlines(keepends=True)
             report += [(f"{path}#cell{i}", f) for f in findings]
         text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"

@@ -34,7 +34,7 @@ def test_upgrade_py_file_rewrites_safely_and_reports(tmp_path):
     src = tmp_path / "nb.py"
     src.write_text(V1_CODE)
     rc, out, err = run("upgrade", str(src))
-    assert rc == 0, err
+    assert rc == 1, err                  # ERROR findings remain: the output does not run as it is
     new = (tmp_path / "nb_fastai2.py").read_text()
     ast.parse(new)
     assert "import fastai.vision.all as fv" in new
@@ -56,7 +56,7 @@ def test_upgrade_keep_v1_semantics_adds_explicit_arguments(tmp_path):
     src = tmp_path / "nb.py"
     src.write_text(V1_CODE)
     rc, _, err = run("upgrade", str(src), "--keep-v1-semantics", "-o", str(tmp_path / "out.py"))
-    assert rc == 0, err
+    assert rc == 1, err
     new = (tmp_path / "out.py").read_text()
     tree = ast.parse(new)
     calls = {n.func.attr: {k.arg for k in n.keywords} for n in ast.walk(tree)
