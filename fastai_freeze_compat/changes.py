@@ -275,6 +275,24 @@ CHANGES = (
            (Ref("fastai.data_block:ItemList.label_from_df", "cols", 1),),
            (Ref("fastai.data.transforms:CategoryMap", "sort", True),),
            ("tests/test_printing.py::test_integer_classes_print_as_v1s",)),
+    # -- distributed training (issue 14)
+    Change("name.to_distributed", "name", "learn.to_distributed(cuda_id) under `python -m fastai.launch`",
+           "with learn.distrib_ctx(): ... under `accelerate launch` / torchrun",
+           "fastai 2's to_distributed(sync_bn=True, **accelerate_kwargs) needs Accelerate and NCCL, converts "
+           "BatchNorm to SyncBatchNorm (a new model: v1's layer_groups would point at the old one) and "
+           "importing fastai.distributed patches fastai's Learner",
+           "torchrun --nproc_per_node=N script.py with `learn.to_distributed(sync_bn=False)`", "Learner.to_distributed",
+           (), (), ("tests/test_distributed.py::test_ranks_stay_identical_and_freeze_holds_on_each",)),
+    Change("behaviour.distributed_shares", "behaviour",
+           "each rank loads OurDistributedSampler's strided share of torch.randperm seeded with the epoch; "
+           "each rank validates its own share (DistributedRecorder files, read_metrics averages them)",
+           "rank 0's shuffled order is broadcast and cut into contiguous shares; get_preds / validate gather "
+           "every rank's batches",
+           "other batches per step than v1's (the same global gradient averaging); metrics over the whole "
+           "validation set on every rank", "the package's DistributedTrainer (v1's wrapping, fastai 2's shares)",
+           "Learner.to_distributed", (), (),
+           ("tests/test_distributed.py::test_shuffle_is_shared_each_rank_gets_its_share",
+            "tests/test_distributed.py::test_equals_one_process_on_the_same_global_batches")),
 )
 
 

@@ -34,6 +34,7 @@ from .callback import (CallbackFn, _LearnerCallback, build_callback, check_callb
                        split_callback_fns, v1_epoch)
 from .callbacks.hooks import SummaryMixin, _opt_func_str
 from .core import check_epochs, defaults, even_mults
+from .distributed import DistributedMixin
 from .torch_core import AdamW, bn_types, flatten_model, split_model, split_no_wd_params
 from .train import TrainMixin
 
@@ -134,7 +135,7 @@ class FitMixin:
                 if isinstance(cb, _LearnerCallback): self.__dict__[camel2snake(type(cb).__name__)] = cb
 
 
-class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, _Learner):
+class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMixin, _Learner):
     "Trainer for `model` using `data` to minimize `loss_func` with optimizer `opt_func` (fastai v1 API)."
 
     def __init__(self, data, model, opt_func=AdamW, loss_func=None, metrics=None, true_wd=True, bn_wd=True,
