@@ -97,3 +97,19 @@ def test_average_metric_keeps_v1s_name():
     learn = _learner()
     learn.metrics = [fv.accuracy, top2, partial(fv.top_k_accuracy, k=3), fv.AverageMetric(top2)]
     assert [m.name for m in learn.metrics] == ["accuracy", "top2_accuracy", "top_k_accuracy", "top2_accuracy"]
+
+
+@pytest.mark.skipif(fv.IS_V1, reason="fastai 1.x runs v1's own CallbackHandler")
+def test_gradient_clipping_clips_before_the_step():
+    "v1's GradientClipping (`learn.clip_grad(clip)`): the gradient norm is at most `clip` when the optimizer steps."
+    from fastai.callback.core import Callback as V2Callback
+    norms = []
+
+    class Probe(V2Callback):
+        order = 90
+        def before_step(self):
+            norms.append(float(torch.norm(torch.stack([p.grad.norm() for p in self.learn.model.parameters()]))))
+
+    learn = _learner().clip_grad(1e-3)
+    learn.fit(1, callbacks=[Probe()])
+    assert norms and max(norms) <= 1e-3 * (1 + 1e-4)
