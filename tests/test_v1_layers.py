@@ -25,6 +25,9 @@ from record_v1_layers import LAYER_CASES, LOSS_CASES, describe, loss_inputs  # n
 VERSION = str(fv.FASTAI_VERSION) if fv.IS_V1 else "1.0.61"
 RECORDED = json.loads((FIXTURES / f"layers_v1_{VERSION}.json").read_text())
 R48 = json.loads((FIXTURES / "layers_v1_1.0.48.json").read_text())
+#: torch's own reprs (BatchNorm's `bias=True` since 2.x) and random init differ between torch versions: those are
+#: compared only on the torch the recording was made on; the parameter layout on every torch.
+SAME_TORCH = torch.__version__.split("+")[0] == RECORDED["torch"].split("+")[0]
 NS = {**{n: getattr(L, n) for n in L.__all__}, "nn": nn, "torch": torch}
 
 
@@ -39,6 +42,7 @@ def test_layer_is_v1s(name, expr, shape):
     rec, got = RECORDED["layers"][name], describe(_build(expr), torch, shape)
     assert got["state_dict"] == rec["state_dict"]
     assert got["n_params"] == rec["n_params"]
+    if not SAME_TORCH: return
     assert got["repr"] == rec["repr"]
     if shape is not None:
         assert got["out_shape"] == rec["out_shape"]
