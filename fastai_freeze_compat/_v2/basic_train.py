@@ -13,6 +13,7 @@ same table; this adds what v1 also kept (``moms``, ``val_losses``, ``metrics``, 
 2's ``recorder.metrics`` (the learner's metric objects), so this class reads those from the learner.
 """
 import numbers
+import weakref
 from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import partial
@@ -22,7 +23,7 @@ import torch
 from fastai.learner import Learner as _Learner
 from fastai.learner import defaults as _fastai_defaults
 from fastai.learner import Recorder as _Recorder
-from fastai.learner import AvgMetric, _maybe_item
+from fastai.learner import AvgMetric, Metric, _maybe_item
 from fastcore.basics import PrettyString, camel2snake
 from fastcore.foundation import L
 from torch import nn
@@ -30,7 +31,7 @@ from torch import nn
 from .._warn import warn_bridged
 from ._checkpoint import CheckpointMixin
 from ._guards import StopOnNonFiniteLoss, check_lr, check_wd, closing_callbacks
-from .callback import (CallbackFn, _LearnerCallback, build_callback, check_callbacks, listify_wd, resolve_opt_func, _per_group,
+from .callback import (AverageMetric, Callback, CallbackFn, _LearnerCallback, _unpack, build_callback, check_callbacks, listify_wd, resolve_opt_func, _per_group,
                        split_callback_fns, v1_epoch)
 from .callbacks.hooks import SummaryMixin, _opt_func_str
 from .core import check_epochs, defaults, even_mults
@@ -38,7 +39,7 @@ from .distributed import DistributedMixin
 from .torch_core import AdamW, bn_types, flatten_model, split_model, split_no_wd_params
 from .train import TrainMixin
 
-__all__ = ["Learner", "Recorder", "FitMixin"]
+__all__ = ["Learner", "Recorder", "FitMixin", "LearnerCallback"]
 
 def _as_cbs(callback_fns, callbacks):
     # v1's callback_fns (functions of the learner, e.g. `ShowGraph`, `partial(CSVLogger, ...)`) come back as
@@ -61,6 +62,60 @@ class _CallbackList(list):
     def remove(self, cb):
         super().remove(cb)
         self.learn.remove_cb(cb)
+
+
+class LearnerCallback(_LearnerCallback, Callback):
+    "Base class for creating callbacks for a `Learner`."
+    def __init__(self, learn):
+        self._check_learn(learn)
+        self.learn = learn
+        self.exclude, self.not_min = ["_learn"], []
+        setattr(self.learn, self.cb_name, self)
+
+    # fastai 2 sets `cb.learn` when the callback is added; v1 held the learner by a weak reference
+    @property
+    def learn(self):
+        ref = self.__dict__.get("_learn")
+        return None if ref is None else ref()
+
+    @learn.setter
+    def learn(self, learn): self.__dict__["_learn"] = None if learn is None else weakref.ref(learn)
+
+    def __setstate__(self, data): self.__dict__.update(data)
+
+    @property
+    def cb_name(self): return camel2snake(self.__class__.__name__)
+
+
+def _v1_metric(m):
+    "v1's `metrics` entry as a fastai 2 metric: a function is v1's `AverageMetric` (v1's name), a v1 callback adapted."
+    if isinstance(m, Metric): return m
+    if isinstance(m, Callback): return V1MetricCallback(m)
+    if isinstance(m, type) and issubclass(m, Metric): return m()
+    if callable(m): return AverageMetric(m)
+    raise TypeError(f"metrics takes functions of (output, target) or metric callbacks, got {m!r:.80}")
+
+
+class V1MetricCallback(Metric):
+    """A v1 metric written as a `Callback` (`on_epoch_begin` / `on_batch_end(last_output, last_target)` /
+    `on_epoch_end(last_metrics)` returning `{'last_metrics': last_metrics + [value]}`), as a fastai 2 `Metric`."""
+    def __init__(self, cb): self.cb = cb
+
+    @property
+    def name(self): return getattr(self.cb, "name", camel2snake(type(self.cb).__name__))
+
+    def reset(self):
+        self.cb.on_epoch_begin()
+        self._done = None
+
+    def accumulate(self, learn):
+        self.cb.on_batch_end(last_output=learn.pred, last_target=_unpack(learn.yb), train=False, learn=learn)
+
+    @property
+    def value(self):
+        res = self.cb.on_epoch_end(last_metrics=[], learn=getattr(self, "learn", None))
+        mets = (res or {}).get("last_metrics", [])
+        return mets[-1] if mets else None
 
 
 class FitMixin:
@@ -181,6 +236,15 @@ class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMi
     def __repr__(self):
         # v1's dataclass repr: `Learner(data=ImageDataBunch;..., model=Sequential(...), ..., silent=False)`
         return f"{type(self).__qualname__}(" + ", ".join(f"{n}={self._v1_field(n)!r}" for n in self.V1_FIELDS) + ")"
+
+    # -- metrics ------------------------------------------------------------------------------------
+    @property
+    def metrics(self): return self._metrics
+
+    @metrics.setter
+    def metrics(self, v):
+        # v1 named a function metric after `func.__name__` (`AverageMetric`) and ran metric callbacks
+        self._metrics = L(v).map(_v1_metric)
 
     # -- v1 names for fastai 2 attributes -------------------------------------------------------
     @property
@@ -345,6 +409,7 @@ class Recorder(_Recorder):
             names = names.map("train_{}") + names.map("valid_{}")
         elif self.valid_metrics: names = L("train_loss", "valid_loss") + names
         else: names = L("train_loss") + names
+        names += getattr(self, "_added_met_names", [])
         if self.add_time: names.append("time")
         self.metric_names = "epoch" + names
         self.smooth_loss.reset()
@@ -393,6 +458,18 @@ class Recorder(_Recorder):
         else:
             self.val_losses.append(np.float32(self._valid[0]))
             if len(self._valid) > 1: self.metrics.append([_tensor(v) for v in self._valid[1:]])
+
+    def after_fit(self):
+        if hasattr(super(), "after_fit"): super().after_fit()
+        self.__dict__.pop("_added_met_names", None)     # v1 built a new Recorder for each fit
+
+    def add_metric_names(self, names):
+        "Add `names` to the inner metric names."
+        # v1's callbacks call it in `on_train_begin`, before this Recorder builds the header (v1 kept them too)
+        self.__dict__["_added_met_names"] = list(getattr(self, "_added_met_names", [])) + list(names)
+        if hasattr(self, "metric_names"):
+            i = len(self.metric_names) - (1 if self.add_time else 0)
+            self.metric_names = L(list(self.metric_names)[:i] + list(names) + list(self.metric_names)[i:])
 
     @property
     def names(self):

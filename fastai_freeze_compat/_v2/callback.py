@@ -17,13 +17,21 @@ from functools import partial
 
 import numpy as np
 import torch
-from fastai.callback.core import Callback, CancelTrainException
+from fastai.callback.core import Callback as _Callback
+from fastai.callback.core import (CancelBackwardException, CancelFitException, CancelStepException, CancelTrainException,
+                                 CancelValidException)
 from fastai.callback.schedule import sched_cos, sched_exp, sched_lin, sched_no
+from fastai.learner import AvgMetric
 from fastai.learner import Learner as _Learner
+from fastcore.basics import camel2snake
+from fastcore.foundation import L
 from fastai.optimizer import OptimWrapper
 
+from .core import func_args
+
 __all__ = ["V1OptimWrapper", "resolve_opt_func", "Scheduler", "set_hyper", "stop_epoch", "v1_epoch", "CallbackFn", "split_callback_fns",
-           "check_callbacks", "build_callback", "LayerGroupCountError", "listify_wd"]
+           "check_callbacks", "build_callback", "LayerGroupCountError", "listify_wd",
+           "Callback", "SmoothenValue", "CallbackHandler", "AverageMetric", "do_annealing_poly", "annealing_poly"]
 
 def _is_torch_optimizer(opt_func):
     f = opt_func.func if isinstance(opt_func, partial) else opt_func
@@ -159,9 +167,9 @@ def split_callback_fns(callback_fns):
     `CallbackFn`s (v1 callback classes, partials of them, or functions of the learner: built per fit)."""
     res = []
     for f in list(callback_fns or []):
-        if isinstance(f, Callback):
+        if isinstance(f, _Callback):
             res.append(f)                                 # already built: fastai 2 keeps it
-        elif _is_class(f, Callback) and not _is_class(f, _LearnerCallback):
+        elif _is_class(f, _Callback) and not _is_class(f, _LearnerCallback):
             res.append(f if isinstance(f, type) else f())  # a fastai 2 callback takes no learner
         elif callable(f):
             res.append(CallbackFn(f))
@@ -174,7 +182,7 @@ def check_callbacks(callbacks, where="callbacks"):
     "v1's `callbacks`: built callbacks (fastai 2 `Callback` classes are built by fastai 2)."
     res = []
     for cb in list(callbacks or []):
-        if isinstance(cb, Callback) or (_is_class(cb, Callback) and isinstance(cb, type)
+        if isinstance(cb, _Callback) or (_is_class(cb, _Callback) and isinstance(cb, type)
                                         and not issubclass(cb, _LearnerCallback)):
             res.append(cb)
             continue
@@ -189,7 +197,329 @@ def check_callbacks(callbacks, where="callbacks"):
 def build_callback(fn, learn):
     "Call a `callback_fns` entry with the learner, as v1's `fit` did."
     cb = fn(learn)
-    if not isinstance(cb, Callback):
+    if not isinstance(cb, _Callback):
         raise TypeError(f"callback_fns entry {fn!r:.80} built {cb!r:.60}, which is not a callback: callback_fns "
                         "takes functions of the learner that return one, e.g. `partial(CSVLogger, filename='log')`")
     return cb
+
+# -- v1's Callback on fastai 2's loop --------------------------------------------------------------
+# fastai 2 event -> v1 event. v1 called `on_backward_begin` and later only on training batches.
+_V1_EVENTS = {"before_fit": "train_begin", "before_epoch": "epoch_begin", "before_batch": "batch_begin",
+              "after_pred": "loss_begin", "after_loss": "backward_begin", "after_backward": "backward_end",
+              "after_step": "step_end", "after_batch": "batch_end", "after_epoch": "epoch_end", "after_fit": "train_end"}
+_TRAIN_ONLY = ("backward_begin", "backward_end", "step_end")
+
+
+class SmoothenValue():
+    "Create a smooth moving average for a value (loss, etc) using `beta`."
+    def __init__(self, beta):
+        self.beta, self.n, self.mov_avg = beta, 0, 0
+
+    def add_value(self, val):
+        "Add `val` to calculate updated smoothed value."
+        self.n += 1
+        self.mov_avg = self.beta * self.mov_avg + (1 - self.beta) * val
+        self.smooth = self.mov_avg / (1 - self.beta ** self.n)
+
+
+def _get_init_state(): return {"epoch": 0, "iteration": 0, "num_batch": 0, "skip_validate": False}
+
+
+class _V1State:
+    """The state v1's `CallbackHandler` passed to every callback (`**kwargs`), read from fastai 2's learner at
+    each event, and what v1 callbacks return (`{'stop_training': True}`, `{'last_output': ...}`) applied to it."""
+
+    def __init__(self, learn):
+        self.learn, self.d = learn, _get_init_state()
+        self.stop_training = self.pending_stop_epoch = False
+
+    def sync(self, event):
+        "Bring the state up to date with fastai 2's learner before the callbacks of `event` run."
+        learn, d = self.learn, self.d
+        if event == "train_begin":
+            self.d = d = _get_init_state()
+            names = [getattr(m, "name", camel2snake(type(m).__name__)) for m in learn.metrics]
+            d.update(n_epochs=learn.n_epoch, pbar=None, metrics=list(learn.metrics), metrics_names=names)
+            self.stop_training = self.pending_stop_epoch = False
+        elif event == "epoch_begin":
+            d["num_batch"], d["stop_training"] = 0, False
+            d["epoch"] = v1_epoch(learn)
+        elif event == "batch_begin":
+            d.update(last_input=_unpack(learn.xb), last_target=_unpack(learn.yb), train=learn.training,
+                     stop_epoch=False, skip_step=False, skip_zero=False, skip_bwd=False)
+            d.pop("last_output", None)
+        elif event == "loss_begin": d["last_output"] = learn.pred
+        elif event == "backward_begin":
+            loss = getattr(learn, "loss_grad", learn.loss)
+            d["last_loss"] = loss
+            d["smooth_loss"] = learn.smooth_loss if hasattr(learn, "smooth_loss") else loss.detach().cpu()
+        elif event == "batch_end":
+            d["last_loss"] = learn.loss.detach().cpu() if isinstance(learn.loss, torch.Tensor) else learn.loss
+            if hasattr(learn, "smooth_loss"): d["smooth_loss"] = learn.smooth_loss
+        elif event == "epoch_end":
+            rec = getattr(learn, "recorder", None)
+            log = list(getattr(rec, "log", []))
+            if getattr(rec, "cancel_valid", False) or len(log) < 3: d["last_metrics"] = [None]
+            else: d["last_metrics"] = log[2:]
+        elif event == "train_end": d["exception"] = False   # fastai 2 runs `after_fit` only when no exception was raised
+        d["stop_training"] = self.stop_training
+
+    def update(self, new, event):
+        "Apply what a callback returned, as v1's `CallbackHandler._call_and_update`."
+        for k, v in (new or {}).items():
+            if k not in self.d: raise Exception(f"{k} isn't a valid key in the state of the callbacks.")
+            self.d[k] = v
+            self._apply(k, v, event)
+
+    def _apply(self, k, v, event):
+        learn = self.learn
+        if k == "last_input": learn.xb = v if isinstance(v, tuple) else (v,)
+        elif k == "last_target": learn.yb = v if isinstance(v, tuple) else (v,)
+        elif k == "last_output": learn.pred = v
+        elif k == "last_loss" and event == "backward_begin": learn.loss_grad = v
+        elif k == "stop_training": self.stop_training = bool(v)
+        elif k == "last_metrics" and event == "epoch_end":
+            # v1 printed `[val_loss, *metrics]` and what callbacks added after them (`last_metrics + [x]`)
+            rec = getattr(learn, "recorder", None)
+            if rec is not None and isinstance(v, (list, tuple)) and len(rec.log) >= 2:
+                rec.log = L(list(rec.log)[:2] + list(v))
+
+    def after(self, event):
+        "What v1's loop did after the callbacks of `event` ran."
+        d = self.d
+        if event == "backward_begin" and d.get("skip_bwd"): raise CancelBackwardException()
+        if event == "backward_end" and d.get("skip_step"): raise CancelStepException()
+        if event == "batch_end":
+            if d.get("train"):
+                d["iteration"] += 1
+                d["num_batch"] += 1
+            # v1 broke out of the training loop after this batch: fastai 2's other callbacks still see its end
+            if d.get("stop_epoch") and d.get("train"): self.pending_stop_epoch = True
+        if event == "epoch_end": d["epoch"] += 1
+
+
+def _unpack(b): return b[0] if isinstance(b, tuple) and len(b) == 1 else b
+
+
+def _v1_state(learn):
+    st = learn.__dict__.get("_v1_cb_state")
+    if st is None: st = learn.__dict__["_v1_cb_state"] = _V1State(learn)
+    return st
+
+
+def _make_event(f2_event):
+    v1 = _V1_EVENTS[f2_event]
+
+    def handler(self):
+        learn = self.learn
+        if v1 in _TRAIN_ONLY and not learn.training: return
+        st = _v1_state(learn)
+        if f2_event == "before_epoch":
+            st.pending_stop_epoch = False
+            if st.stop_training: raise CancelFitException()   # v1 broke out of the epoch loop after `stop_training`
+        if f2_event == "before_batch" and st.pending_stop_epoch and learn.training:
+            st.pending_stop_epoch = False
+            stop_epoch(learn)
+        v1cbs = [cb for cb in learn.cbs.sorted("order") if isinstance(cb, Callback)]
+        first, last = v1cbs and v1cbs[0] is self, v1cbs and v1cbs[-1] is self
+        if first: st.sync(v1)
+        st.update(getattr(self, f"on_{v1}")(**st.d), v1)
+        if last: st.after(v1)
+    handler.__name__ = f2_event
+    handler.__doc__ = f"fastai 2's `{f2_event}`: v1's `on_{v1}` with v1's state."
+    return handler
+
+
+class Callback(_Callback):
+    "Base class for callbacks that want to record values, dynamically change learner params, etc."
+    # A fastai 2 callback whose events call v1's `on_*` methods with v1's keyword state and apply the dict they
+    # return, as v1's `CallbackHandler` did; `_order` is fastai 2's `order`.
+    _order = 0
+
+    @property
+    def order(self): return self._order
+
+    def __setattr__(self, name, value): object.__setattr__(self, name, value)   # v1 never warned about shadowing
+
+    def on_train_begin(self, **kwargs):
+        "To initialize constants in the callback."
+        pass
+
+    def on_epoch_begin(self, **kwargs):
+        "At the beginning of each epoch."
+        pass
+
+    def on_batch_begin(self, **kwargs):
+        "Set HP before the output and loss are computed."
+        pass
+
+    def on_loss_begin(self, **kwargs):
+        "Called after forward pass but before loss has been computed."
+        pass
+
+    def on_backward_begin(self, **kwargs):
+        "Called after the forward pass and the loss has been computed, but before backprop."
+        pass
+
+    def on_backward_end(self, **kwargs):
+        "Called after backprop but before optimizer step. Useful for true weight decay in AdamW."
+        pass
+
+    def on_step_end(self, **kwargs):
+        "Called after the step of the optimizer but before the gradients are zeroed."
+        pass
+
+    def on_batch_end(self, **kwargs):
+        "Called at the end of the batch."
+        pass
+
+    def on_epoch_end(self, **kwargs):
+        "Called at the end of an epoch."
+        pass
+
+    def on_train_end(self, **kwargs):
+        "Useful for cleaning up things and saving files/models."
+        pass
+
+    def jump_to_epoch(self, epoch):
+        "To resume training at `epoch` directly."
+        pass
+
+    def get_state(self, minimal=True):
+        "Return the inner state of the `Callback`, `minimal` or not."
+        to_remove = ["exclude", "not_min"] + getattr(self, "exclude", []).copy()
+        if minimal: to_remove += getattr(self, "not_min", []).copy()
+        return {k: v for k, v in self.__dict__.items() if k not in to_remove}
+
+    def __repr__(self):
+        attrs = func_args(self.__init__)
+        to_remove = getattr(self, "exclude", [])
+        list_repr = [self.__class__.__name__] + [f"{k}: {getattr(self, k)}" for k in attrs
+                                                 if k != "self" and k not in to_remove]
+        return "\n".join(list_repr)
+
+
+    def before_validate(self):
+        "v1's `skip_validate`: no validation after an epoch (set by a callback, kept until the fit ends)."
+        st = self.learn.__dict__.get("_v1_cb_state")
+        if st is not None and st.d.get("skip_validate"): raise CancelValidException()
+
+
+for _e in _V1_EVENTS: setattr(Callback, _e, _make_event(_e))
+del _e
+
+
+class AverageMetric(AvgMetric):
+    "Wrap a `func` in a callback for metrics computation."
+    # fastai 2's AvgMetric averages `func` over the validation set weighted by batch size, as v1's did; v1 named
+    # it after `func.__name__` (a partial given a `__name__` keeps it), fastai 2 after the wrapped function.
+    def __init__(self, func):
+        name = func.__name__ if hasattr(func, "__name__") else func.func.__name__
+        super().__init__(func)
+        self._v1_name = name
+
+    @property
+    def name(self): return self._v1_name
+
+
+class CallbackHandler():
+    "Manage all of the registered `callbacks` and `metrics`, smoothing loss by momentum `beta`."
+    # v1's handler, for code that drives v1 callbacks by hand; a Learner's fit drives them through fastai 2.
+    def __init__(self, callbacks=None, metrics=None, beta=0.98):
+        self.callbacks = list(callbacks or [])
+        self.metrics = [(m if isinstance(m, Callback) else AverageMetric(m)) for m in (metrics or [])]
+        self.callbacks = sorted(self.callbacks, key=lambda o: getattr(o, "_order", 0))
+        self.beta = beta
+        self.smoothener = SmoothenValue(beta)
+        self.state_dict = _get_init_state()
+
+    def _call_and_update(self, cb, cb_name, **kwargs):
+        "Call `cb_name` on `cb` and update the inner state."
+        new = getattr(cb, f"on_{cb_name}")(**self.state_dict, **kwargs) or {}
+        for k, v in new.items():
+            if k not in self.state_dict: raise Exception(f"{k} isn't a valid key in the state of the callbacks.")
+            self.state_dict[k] = v
+
+    def __call__(self, cb_name, call_mets=True, **kwargs):
+        "Call through to all of the `CallbakHandler` functions."
+        if call_mets:
+            for met in self.metrics:
+                if isinstance(met, Callback): self._call_and_update(met, cb_name, **kwargs)
+        for cb in self.callbacks: self._call_and_update(cb, cb_name, **kwargs)
+
+    def on_train_begin(self, epochs, pbar, metrics):
+        "About to start learning."
+        self.state_dict = _get_init_state()
+        self.state_dict.update(dict(n_epochs=epochs, pbar=pbar, metrics=metrics))
+        names = [(met.name if hasattr(met, "name") else camel2snake(met.__class__.__name__)) for met in self.metrics]
+        self("train_begin", metrics_names=names)
+        if self.state_dict["epoch"] != 0:
+            for cb in self.callbacks: cb.jump_to_epoch(self.state_dict["epoch"])
+
+    def on_epoch_begin(self):
+        "Handle new epoch."
+        self.state_dict["num_batch"], self.state_dict["stop_training"] = 0, False
+        self("epoch_begin")
+
+    def on_batch_begin(self, xb, yb, train=True):
+        "Handle new batch `xb`,`yb` in `train` or validation."
+        self.state_dict.update(dict(last_input=xb, last_target=yb, train=train, stop_epoch=False, skip_step=False,
+                                    skip_zero=False, skip_bwd=False))
+        self("batch_begin", call_mets=not self.state_dict["train"])
+        return self.state_dict["last_input"], self.state_dict["last_target"]
+
+    def on_loss_begin(self, out):
+        "Handle start of loss calculation with model output `out`."
+        self.state_dict["last_output"] = out
+        self("loss_begin", call_mets=False)
+        return self.state_dict["last_output"]
+
+    def on_backward_begin(self, loss):
+        "Handle gradient calculation on `loss`."
+        self.smoothener.add_value(loss.float().detach().cpu())
+        self.state_dict["last_loss"], self.state_dict["smooth_loss"] = loss, self.smoothener.smooth
+        self("backward_begin", call_mets=False)
+        return self.state_dict["last_loss"], self.state_dict["skip_bwd"]
+
+    def on_backward_end(self):
+        "Handle end of gradient calculation."
+        self("backward_end", call_mets=False)
+        return self.state_dict["skip_step"]
+
+    def on_step_end(self):
+        "Handle end of optimization step."
+        self("step_end", call_mets=False)
+        return self.state_dict["skip_zero"]
+
+    def on_batch_end(self, loss):
+        "Handle end of processing one batch with `loss`."
+        self.state_dict["last_loss"] = loss
+        self("batch_end", call_mets=not self.state_dict["train"])
+        if self.state_dict["train"]:
+            self.state_dict["iteration"] += 1
+            self.state_dict["num_batch"] += 1
+        return self.state_dict["stop_epoch"]
+
+    def on_epoch_end(self, val_loss):
+        "Epoch is done, process `val_loss`."
+        self.state_dict["last_metrics"] = [val_loss] if val_loss is not None else [None]
+        self("epoch_end", call_mets=val_loss is not None)
+        self.state_dict["epoch"] += 1
+        return self.state_dict["stop_training"]
+
+    def on_train_end(self, exception):
+        "Handle end of training, `exception` is an `Exception` or False if no exceptions during training."
+        self("train_end", exception=exception)
+
+    @property
+    def skip_validate(self): return self.state_dict["skip_validate"]
+
+
+def do_annealing_poly(start, end, pct, degree):
+    "Helper function for `anneal_poly`."
+    return end + (start - end) * (1 - pct) ** degree
+
+
+def annealing_poly(degree):
+    "Anneal polynomically from `start` to `end` as pct goes from 0.0 to 1.0."
+    return partial(do_annealing_poly, degree=degree)

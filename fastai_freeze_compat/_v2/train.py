@@ -20,7 +20,8 @@ from .callbacks.lr_finder import LRFinder
 from .callbacks.one_cycle import OneCycleScheduler
 from .core import check_epochs, defaults
 
-__all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "one_cycle_scheduler", "ShowGraph"]
+__all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "one_cycle_scheduler", "ShowGraph",
+           "BnFreeze", "GradientClipping", "clip_grad"]
 
 # the table entries a one-cycle fit's warning names (the method and v1's module-level function alike)
 _ONE_CYCLE_CHANGES = ("default.pct_start", "default.final_div", "default.lr")
@@ -36,6 +37,49 @@ class ShowGraph(_LearnerCallback, _ShowGraphCallback):
     def __init__(self, learn):
         self._check_learn(learn)
         super().__init__()
+
+
+def _learner_callback():
+    from .basic_train import LearnerCallback    # basic_train imports this module (TrainMixin)
+    return LearnerCallback
+
+
+def _make_train_callbacks():
+    "v1's `BnFreeze` and `GradientClipping` (LearnerCallbacks), built on first use."
+    from ..torch_core import set_bn_eval
+    from torch import nn
+
+    class BnFreeze(_learner_callback()):
+        "Freeze moving average statistics in all non-trainable batchnorm layers."
+        def on_epoch_begin(self, **kwargs):
+            "Put bn layers in eval mode just after `model.train()`."
+            set_bn_eval(self.learn.model)
+
+    class GradientClipping(_learner_callback()):
+        "Gradient clipping during training."
+        def __init__(self, learn, clip=0.):
+            super().__init__(learn)
+            self.clip = clip
+
+        def on_backward_end(self, **kwargs):
+            "Clip the gradient before the optimizer step."
+            if self.clip: nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.clip)
+
+    for c in (BnFreeze, GradientClipping): c.__module__, c.__qualname__ = __name__, c.__name__
+    return {"BnFreeze": BnFreeze, "GradientClipping": GradientClipping}
+
+
+def __getattr__(name):
+    if name in ("BnFreeze", "GradientClipping"):
+        globals().update(_make_train_callbacks())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def clip_grad(learn, clip=0.1):
+    "Add gradient clipping of `clip` during training."
+    learn.callback_fns.append(partial(__getattr__("GradientClipping"), clip=clip))
+    return learn
 
 
 class _StartEpoch(Callback):
@@ -105,6 +149,10 @@ class TrainMixin:
         # The search stops itself on a diverging (or NaN) loss when `stop_div`; v1 searched on otherwise.
         try: self.fit(epochs, start_lr, callbacks=[cb], wd=wd, stop_on_nan=False)
         finally: cb.restore()   # v1 reloaded its checkpoint in `on_train_end`, also after an exception
+
+    def clip_grad(self, clip=0.1):
+        "Add gradient clipping of `clip` during training."
+        return clip_grad(self, clip)
 
     # -- mixed precision ----------------------------------------------------------------------------
     def to_fp16(self, loss_scale=None, max_noskip=1000, dynamic=True, clip=None, flat_master=False,

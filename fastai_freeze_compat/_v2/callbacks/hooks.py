@@ -22,16 +22,19 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
-from fastai.callback.hook import Hooks
+from fastai.callback.hook import Hooks as _Hooks
 from fastai.learner import defaults as _fastai_defaults
 from fastai.losses import BaseLoss
 from fastcore.basics import PrettyString  # v1's PrettyString (a str whose repr is itself), kept by fastcore
 
 from ..._warn import warn_bridged
 from ..core import SUMMARY_LAYOUTS, defaults
-from ..torch_core import AdamW, flatten_model
+from ..core import is_listy
+from ..torch_core import AdamW, flatten_model, has_params, in_channels, one_param, tensor
 
-__all__ = ["SummaryMixin", "SUMMARY_LAYOUTS", "model_summary", "layers_info", "total_params", "num_features_model"]
+__all__ = ["SummaryMixin", "SUMMARY_LAYOUTS", "model_summary", "layers_info", "total_params", "num_features_model",
+           "Hook", "Hooks", "hook_output", "hook_outputs", "HookCallback", "ActivationStats", "dummy_batch", "dummy_eval",
+           "model_sizes"]
 
 
 # What `str(opt_func)` gave for v1's default `AdamW = partial(optim.Adam, betas=(0.9,0.99))`; the
@@ -110,7 +113,7 @@ def layers_info(learn):
         batch = _first_batch(learn.dls)
     n_inp = getattr(learn.dls, "n_inp", 1)
     xb = [o[:1] for o in batch[:n_inp]]
-    with _preserved_modes(model), torch.no_grad(), Hooks(leaves, _hook, detach=False) as hooks:
+    with _preserved_modes(model), torch.no_grad(), _Hooks(leaves, _hook, detach=False) as hooks:
         model.eval()(*xb)
         stored = list(hooks.stored)
     rows = []
@@ -224,3 +227,140 @@ def num_features_model(m):
             except Exception:
                 sz *= 2
                 if sz > 2048: raise
+
+
+# -- v1's hooks ---------------------------------------------------------------------------------
+# fastai 2's Hook / Hooks take other arguments (`cpu`, `gather`), move what they store and register backward
+# hooks with `register_full_backward_hook`; these are v1's (fastai 1.0.61's definitions, Apache-2.0).
+class Hook():
+    "Create a hook on `m` with `hook_func`."
+    def __init__(self, m, hook_func, is_forward=True, detach=True):
+        self.hook_func, self.detach, self.stored = hook_func, detach, None
+        f = m.register_forward_hook if is_forward else m.register_backward_hook
+        self.hook = f(self.hook_fn)
+        self.removed = False
+
+    def hook_fn(self, module, input, output):
+        "Applies `hook_func` to `module`, `input`, `output`."
+        if self.detach:
+            input = (o.detach() for o in input) if is_listy(input) else input.detach()
+            output = (o.detach() for o in output) if is_listy(output) else output.detach()
+        self.stored = self.hook_func(module, input, output)
+
+    def remove(self):
+        "Remove the hook from the model."
+        if not self.removed:
+            self.hook.remove()
+            self.removed = True
+
+    def __enter__(self, *args): return self
+    def __exit__(self, *args): self.remove()
+
+
+class Hooks():
+    "Create several hooks on the modules in `ms` with `hook_func`."
+    def __init__(self, ms, hook_func, is_forward=True, detach=True):
+        self.hooks = [Hook(m, hook_func, is_forward, detach) for m in ms]
+
+    def __getitem__(self, i): return self.hooks[i]
+    def __len__(self): return len(self.hooks)
+    def __iter__(self): return iter(self.hooks)
+
+    @property
+    def stored(self): return [o.stored for o in self]
+
+    def remove(self):
+        "Remove the hooks from the model."
+        for h in self.hooks: h.remove()
+
+    def __enter__(self, *args): return self
+    def __exit__(self, *args): self.remove()
+
+
+def _hook_inner(m, i, o): return o if isinstance(o, torch.Tensor) else o if is_listy(o) else list(o)
+
+
+def hook_output(module, detach=True, grad=False):
+    "Return a `Hook` that stores activations of `module` in `self.stored`"
+    return Hook(module, _hook_inner, detach=detach, is_forward=not grad)
+
+
+def hook_outputs(modules, detach=True, grad=False):
+    "Return `Hooks` that store activations of all `modules` in `self.stored`"
+    return Hooks(modules, _hook_inner, detach=detach, is_forward=not grad)
+
+
+def _make_hook_callbacks():
+    "v1's `HookCallback(LearnerCallback)` and `ActivationStats`, built on first use: `basic_train` imports this module."
+    from ..basic_train import LearnerCallback
+
+    class HookCallback(LearnerCallback):
+        "Callback that can be used to register hooks on `modules`. Implement the corresponding function in `self.hook`."
+        def __init__(self, learn, modules=None, do_remove=True):
+            super().__init__(learn)
+            self.modules, self.do_remove = modules, do_remove
+
+        def on_train_begin(self, **kwargs):
+            "Register the `Hooks` on `self.modules`."
+            if not self.modules:
+                self.modules = [m for m in flatten_model(self.learn.model) if has_params(m)]
+            self.hooks = Hooks(self.modules, self.hook)
+
+        def on_train_end(self, **kwargs):
+            "Remove the `Hooks`."
+            if self.do_remove: self.remove()
+
+        def remove(self):
+            if getattr(self, "hooks", None): self.hooks.remove()
+
+        def __del__(self): self.remove()
+
+    class ActivationStats(HookCallback):
+        "Callback that record the mean and std of activations."
+        def on_train_begin(self, **kwargs):
+            "Initialize stats."
+            super().on_train_begin(**kwargs)
+            self.stats = []
+
+        def hook(self, m, i, o):
+            "Take the mean and std of `o`."
+            return o.mean().item(), o.std().item()
+
+        def on_batch_end(self, train, **kwargs):
+            "Take the stored results and puts it in `self.stats`"
+            if train: self.stats.append(self.hooks.stored)
+
+        def on_train_end(self, **kwargs):
+            "Polish the final result."
+            super().on_train_end(**kwargs)
+            self.stats = tensor(self.stats).permute(2, 1, 0)
+
+    HookCallback.__module__ = ActivationStats.__module__ = __name__
+    HookCallback.__qualname__, ActivationStats.__qualname__ = "HookCallback", "ActivationStats"
+    return HookCallback, ActivationStats
+
+
+def dummy_batch(m, size=(64, 64)):
+    "Create a dummy batch to go through `m` with `size`."
+    ch_in = in_channels(m)
+    return one_param(m).new(1, ch_in, *size).requires_grad_(False).uniform_(-1., 1.)
+
+
+def dummy_eval(m, size=(64, 64)):
+    "Pass a `dummy_batch` in evaluation mode in `m` with `size`."
+    return m.eval()(dummy_batch(m, size))
+
+
+def model_sizes(m, size=(64, 64)):
+    "Pass a dummy input through the model `m` to get the various sizes of activations."
+    with hook_outputs(m) as hooks:
+        dummy_eval(m, size)
+        return [o.stored.shape for o in hooks]
+
+
+def __getattr__(name):
+    if name in ("HookCallback", "ActivationStats"):
+        hc, stats = _make_hook_callbacks()
+        globals().update(HookCallback=hc, ActivationStats=stats)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
