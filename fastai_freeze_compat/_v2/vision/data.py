@@ -304,6 +304,8 @@ class ImageDataBunch(DataLoaders):
     def train_dl(self): return self.train
     @property
     def valid_dl(self): return self.valid
+    @valid_dl.setter
+    def valid_dl(self, v): self.loaders[1] = v
 
     @property
     def fix_dl(self):
