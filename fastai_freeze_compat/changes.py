@@ -301,6 +301,23 @@ CHANGES = (
            "a DataLoader subclass whose get_idxs returns list(RandomSampler(range(n)))", "DataBunch",
            (Ref("fastai.basic_data:DataBunch.create", "num_workers"),), (Ref("fastai.data.load:DataLoader", "shuffle", False),),
            ("tests/test_v1_data_block.py::test_batch_order_under_torch_manual_seed_is_v1s",)),
+    # -- v1's image objects and transforms (_v2/vision/image.py, _v2/vision/transform.py) --
+    Change("behaviour.open_image_16bit", "behaviour",
+           "open_image(fn) of a 16-bit PNG: convert('RGB') saturates every value above 255 to 1.0",
+           "PILImage.create(fn) of a 16-bit PNG: the same saturation (PIL's convert)",
+           "the package scales a 16-bit image to [0, 1] (value / 65535) and keeps its values with div=False "
+           "(open_mask); real v1 gave an almost white image",
+           "PILImage.create(PIL.Image.fromarray((np.array(PIL.Image.open(fn)) / 257).astype(np.uint8)))",
+           "open_image", (Ref("fastai.vision.image:open_image", "convert_mode", "RGB"),),
+           (Ref("fastai.vision.core:PILBase.create", "fn"),),
+           ("tests/test_v1_image.py::test_bad_images",)),
+    Change("behaviour.warp_solve", "behaviour",
+           "symmetric_warp / perspective_warp / skew / tilt (get_transforms' max_warp) solve with torch.solve",
+           "torch.solve removed (torch >= 1.9): real fastai 1.0.61 crashes on every warp",
+           "the package's port solves with torch.linalg.solve (the same solution; pixels match 1.0.48's recording)",
+           "SymmetricWarp in fastai_freeze_compat, or fastai 2's Warp (2 magnitudes, each with its own p)",
+           "symmetric_warp", (Ref("fastai.vision.transform:_find_coeffs", "orig_pts"),), (),
+           ("tests/test_v1_image.py::test_deterministic_transforms_give_v1s_pixels",)),
 )
 
 
