@@ -293,6 +293,49 @@ CHANGES = (
            "Learner.to_distributed", (), (),
            ("tests/test_distributed.py::test_shuffle_is_shared_each_rank_gets_its_share",
             "tests/test_distributed.py::test_equals_one_process_on_the_same_global_batches")),
+    # -- the data block API (ItemList, LabelLists, DataBunch) --------------------------------------------
+    Change("name.DataBunch", "name", "DataBunch.create(train_ds, valid_ds, bs=64)",
+           "DataLoaders.from_dsets(train_ds, valid_ds, bs=64)",
+           "fastai 2's loaders collate with fa_collate (v1: the items' .data, data_collate), apply after_batch "
+           "Pipelines instead of dl_tfms callables, and have no fix_dl / single_dl / one_item / sanity check",
+           "DataLoaders.from_dsets with create_batch=data_collate and a RandomSampler shuffle (see "
+           "behaviour.shuffle_rng)", "DataBunch",
+           (Ref("fastai.basic_data:DataBunch.create", "bs", 64),), (Ref("fastai.data.core:DataLoaders.from_dsets", "bs", 64),),
+           ("tests/test_v1_data_block.py::test_databunch_is_a_fastai2_dataloaders_and_a_learner_trains_on_it",)),
+    Change("name.ItemList", "name",
+           "ImageList.from_folder(path).split_by_rand_pct(0.2).label_from_folder().transform(tfms, size=...).databunch()",
+           "DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_image_files, splitter=RandomSplitter(0.2), "
+           "get_y=parent_label, item_tfms=..., batch_tfms=...).dataloaders(path)",
+           "v1's chain is gone; fastai 2's RandomSplitter draws the split from torch's generator (v1: NumPy's "
+           "np.random.permutation), so the same seed gives other validation items",
+           "a DataBlock with IndexSplitter on v1's np.random.permutation of the items", "ItemList",
+           (Ref("fastai.data_block:ItemList.split_by_rand_pct", "valid_pct", 0.2),),
+           (Ref("fastai.data.transforms:RandomSplitter", "valid_pct", 0.2),),
+           ("tests/test_v1_data_block.py::test_split_gives_v1s_items",)),
+    Change("behaviour.shuffle_rng", "behaviour",
+           "training batches shuffled by torch's RandomSampler: torch.manual_seed(s) fixes the batch order",
+           "DataLoader(shuffle=True) shuffles with its own random.Random, seeded from Python's random",
+           "the same torch.manual_seed gives other batches (and fastai 2's order follows random.seed instead)",
+           "a DataLoader subclass whose get_idxs returns list(RandomSampler(range(n)))", "DataBunch",
+           (Ref("fastai.basic_data:DataBunch.create", "num_workers"),), (Ref("fastai.data.load:DataLoader", "shuffle", False),),
+           ("tests/test_v1_data_block.py::test_batch_order_under_torch_manual_seed_is_v1s",)),
+    # -- v1's image objects and transforms (_v2/vision/image.py, _v2/vision/transform.py) --
+    Change("behaviour.open_image_16bit", "behaviour",
+           "open_image(fn) of a 16-bit PNG: convert('RGB') saturates every value above 255 to 1.0",
+           "PILImage.create(fn) of a 16-bit PNG: the same saturation (PIL's convert)",
+           "the package scales a 16-bit image to [0, 1] (value / 65535) and keeps its values with div=False "
+           "(open_mask); real v1 gave an almost white image",
+           "PILImage.create(PIL.Image.fromarray((np.array(PIL.Image.open(fn)) / 257).astype(np.uint8)))",
+           "open_image", (Ref("fastai.vision.image:open_image", "convert_mode", "RGB"),),
+           (Ref("fastai.vision.core:PILBase.create", "fn"),),
+           ("tests/test_v1_image.py::test_bad_images",)),
+    Change("behaviour.warp_solve", "behaviour",
+           "symmetric_warp / perspective_warp / skew / tilt (get_transforms' max_warp) solve with torch.solve",
+           "torch.solve removed (torch >= 1.9): real fastai 1.0.61 crashes on every warp",
+           "the package's port solves with torch.linalg.solve (the same solution; pixels match 1.0.48's recording)",
+           "SymmetricWarp in fastai_freeze_compat, or fastai 2's Warp (2 magnitudes, each with its own p)",
+           "symmetric_warp", (Ref("fastai.vision.transform:_find_coeffs", "orig_pts"),), (),
+           ("tests/test_v1_image.py::test_deterministic_transforms_give_v1s_pixels",)),
 )
 
 

@@ -58,10 +58,6 @@ IDENTICAL = {
 
 #: One v1 name not bridged: ``{name: (reason, native fastai 2 way)}``; takes precedence over its module's rule.
 UNSUPPORTED = {
-    "open_image": ("v1's `Image` objects are not bridged yet", "`PILImage.create(fn)` (fastai.vision.core)"),
-    "open_mask": ("v1's `ImageSegment` is not bridged yet", "`PILMask.create(fn)` (fastai.vision.core)"),
-    "ImageList": ("v1's data block API is not bridged yet",
-                  "`DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_image_files, ...)` (fastai.data.block)"),
     "ClassificationInterpretation": ("v1's interpretation is not bridged yet",
                                      "`ClassificationInterpretation.from_learner(learn)` (fastai.interpret)"),
     "load_learner": ("v1's export files are not bridged yet", "`load_learner(fname)` (fastai.learner)"),

@@ -150,17 +150,18 @@ def test_bridged_names_are_the_packages_own_and_live_at_v1s_path():
 
 @v2only
 def test_unsupported_names_raise_naming_the_fastai2_way():
-    ImageList = fv.ImageList
-    assert N.is_unsupported(ImageList)
-    with pytest.raises(N.FastaiV1NotBridgedError, match=r"`ImageList`.*Native fastai 2: `DataBlock"):
-        ImageList.from_folder("x")
+    Interp = fv.ClassificationInterpretation
+    assert N.is_unsupported(Interp)
+    with pytest.raises(N.FastaiV1NotBridgedError,
+                       match=r"`ClassificationInterpretation`.*Native fastai 2: `ClassificationInterpretation.from_learner"):
+        Interp.from_learner(None)
     with pytest.raises(NotImplementedError, match="not bridged"):
-        fv.open_image("x.png")
+        importlib.import_module("fastai_freeze_compat.vision.gan").gan_critic()   # v1 names no bridge covers
 
-    class MyList(fv.ImageList):   # v1 code subclassing an unsupported class still imports
+    class MyInterp(fv.ClassificationInterpretation):   # v1 code subclassing an unsupported class still imports
         pass
-    with pytest.raises(N.FastaiV1NotBridgedError, match="ImageList"):
-        MyList()
+    with pytest.raises(N.FastaiV1NotBridgedError, match="ClassificationInterpretation"):
+        MyInterp()
 
 
 @v2only

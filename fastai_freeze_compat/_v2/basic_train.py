@@ -204,6 +204,8 @@ class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMi
         # v1 put the model on the data's device at construction.
         device = getattr(data, "device", None)
         if device is not None: model = model.to(device)
+        # v1: `loss_func or data.loss_func` (a DataBunch falls back to F.nll_loss where its labels name none)
+        if loss_func is None: loss_func = getattr(data, "loss_func", None)
         super().__init__(data, model, loss_func=loss_func, opt_func=opt_func, lr=defaults.lr,
                          splitter=self._layer_group_params, cbs=_as_cbs(callback_fns, callbacks),
                          metrics=metrics, path=path, model_dir=model_dir, wd=wd, wd_bn_bias=bn_wd,

@@ -83,7 +83,15 @@ class ItemBase:
     "Base item type in the fastai library."
     def __init__(self, data): self.data = self.obj = data
     def __repr__(self): return f"{self.__class__.__name__} {str(self)}"
-    def __eq__(self, other): return type(self) is type(other) and str(self) == str(other)
+    def show(self, ax, **kwargs):
+        "Subclass this method if you want to customize the way this `ItemBase` is shown on `ax`."
+        ax.set_title(str(self))
+    def apply_tfms(self, tfms, **kwargs):
+        "Subclass this method if you want to apply data augmentation with `tfms` to this `ItemBase`."
+        if tfms: raise Exception(f"Not implemented: you can't apply transforms to this type of item ({self.__class__.__name__})")
+        return self
+    # v1: items are equal when their data are (`recurse_eq`), whatever their type or printed value
+    def __eq__(self, other): return isinstance(other, ItemBase) and bool(recurse_eq(self.data, other.data))
     def __hash__(self): return hash(str(self))
 
 class Category(ItemBase):

@@ -32,7 +32,10 @@ from ..data_block import (check_images, filter_by_classes, folder_split_idxs, ge
                           list_folder, rand_split_idxs)
 from .transform import split_tfms
 
-__all__ = ["ImageDataBunch", "get_image_files", "normalize", "denormalize"]
+__all__ = ["ImageDataBunch", "get_image_files", "normalize", "denormalize", "normalize_funcs", "channel_view",
+           "ImageList", "ImageImageList", "SegmentationItemList", "SegmentationLabelList", "SegmentationProcessor",
+           "PointsItemList", "PointsLabelList", "PointsProcessor", "ObjectItemList", "ObjectCategoryList",
+           "ObjectCategoryProcessor", "get_annotations", "bb_pad_collate", "verify_image", "verify_images", "resize_to"]
 
 # create_from_ll's keywords in v1 1.0.61, which every factory passes on.
 _LOADER_KWARGS = ("bs", "val_bs", "ds_tfms", "num_workers", "dl_tfms", "device", "test", "collate_fn", "size",
@@ -301,6 +304,8 @@ class ImageDataBunch(DataLoaders):
     def train_dl(self): return self.train
     @property
     def valid_dl(self): return self.valid
+    @valid_dl.setter
+    def valid_dl(self, v): self.loaders[1] = v
 
     @property
     def fix_dl(self):
@@ -454,3 +459,379 @@ def _check_classes(path, classes, train_idx, labels, items):
         raise ValueError(f"found only one class ({', '.join(map(str, classes)) or 'none'}) under {path}: a classifier "
                          f"needs at least two classes{hint}")
 
+
+
+# == fastai v1's data block API for images (fastai/vision/data.py, 1.0.61, Apache-2.0) =====================
+# v1's item lists open files with `open_image` / `open_mask` (v1 `Image` objects, vision/image.py) and apply
+# v1's transforms item by item (`LabelList.__getitem__` -> `x.apply_tfms`); the DataBunch is v1's
+# (basic_data.py). `ImageDataBunch` above keeps its factories (fastai 2 pipelines, proven against v1);
+# `ImageDataBunch.create` / `create_from_ll` build the data block's image DataBunch, `_ImageDataBunch`.
+import collections  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+from functools import partial  # noqa: E402
+
+import PIL  # noqa: E402
+
+from ..basic_data import DataBunch  # noqa: E402
+from ..core import parallel, subplots  # noqa: E402
+from ..core import df_names_to_idx  # noqa: E402
+from ..data_block import (ItemList, MultiCategoryList,  # noqa: E402
+                          MultiCategoryProcessor, PreProcessor, warn_duplicates)
+from ..torch_core import data_collate, tensor  # noqa: E402
+
+
+def normalize_funcs(mean, std, do_x=True, do_y=False):
+    "Create normalize/denormalize func using `mean` and `std`, can specify `do_y` and `device`."
+    mean, std = tensor(mean), tensor(std)
+    return (partial(_normalize_batch, mean=mean, std=std, do_x=do_x, do_y=do_y),
+            partial(denormalize, mean=mean, std=std, do_x=do_x))
+
+
+def _normalize_batch(b, mean, std, do_x=True, do_y=False):
+    "`b` = `x`,`y` - normalize `x` array of imgs and `do_y` optionally `y`."
+    x, y = b
+    mean, std = mean.to(x.device), std.to(x.device)
+    if do_x: x = normalize(x, mean, std)
+    if do_y and len(y.shape) == 4: y = normalize(y, mean, std)
+    return x, y
+
+
+def channel_view(x):
+    "Make channel the first axis of `x` and flatten remaining axes"
+    return x.transpose(0, 1).contiguous().view(x.shape[1], -1)
+
+
+class _ImageDataBunch(DataBunch):
+    "v1's `ImageDataBunch` of the data block API: a v1 `DataBunch` (fastai 2 `DataLoaders`) of images."
+    _square_show = True
+
+    def __repr__(self):
+        return f"ImageDataBunch;\n\nTrain: {self.train_ds};\n\nValid: {self.valid_ds};\n\nTest: {self.test_ds}"
+
+    def batch_stats(self, funcs=None, ds_type=DatasetType.Train):
+        "Grab a batch of data and call reduction function `func` per channel"
+        funcs = [torch.mean, torch.std] if funcs is None else funcs
+        x = self.one_batch(ds_type=ds_type, denorm=False)[0].cpu()
+        return [func(channel_view(x), 1) for func in funcs]
+
+    def normalize(self, stats=None, do_x=True, do_y=False):
+        "Add normalize transform using `stats` (defaults to `DataBunch.batch_stats`)"
+        if getattr(self, "norm", False): raise Exception("Can not call normalize twice")
+        self.stats = self.batch_stats() if stats is None else stats
+        self.norm, self.denorm = normalize_funcs(*self.stats, do_x=do_x, do_y=do_y)
+        self.add_tfm(self.norm)
+        return self
+
+
+def _create_from_ll(cls, lls, bs=64, val_bs=None, ds_tfms=None, num_workers=None, dl_tfms=None, device=None,
+                    test=None, collate_fn=data_collate, size=None, no_check=False, resize_method=None, mult=None,
+                    padding_mode="reflection", mode="bilinear", tfm_y=False):
+    "Create an `ImageDataBunch` from `LabelLists` `lls` with potential `ds_tfms`."
+    lls = lls.transform(tfms=ds_tfms, size=size, resize_method=resize_method, mult=mult, padding_mode=padding_mode,
+                        mode=mode, tfm_y=tfm_y)
+    if test is not None: lls.add_test_folder(test)
+    return lls.databunch(bs=bs, val_bs=val_bs, dl_tfms=dl_tfms, num_workers=num_workers, collate_fn=collate_fn,
+                         device=device, no_check=no_check)
+
+
+_ImageDataBunch.create_from_ll = classmethod(_create_from_ll)
+ImageDataBunch.create_from_ll = classmethod(lambda cls, *args, **kwargs: _create_from_ll(_ImageDataBunch, *args, **kwargs))
+ImageDataBunch.create = classmethod(lambda cls, *args, **kwargs: _ImageDataBunch.create(*args, **kwargs))
+ImageDataBunch.create.__func__.__doc__ = "v1's `DataBunch.create`: an image DataBunch of v1 datasets (data block API)."
+
+
+def get_annotations(fname, prefix=None):
+    "Open a COCO style json in `fname` and returns the lists of filenames (with maybe `prefix`) and labelled bboxes."
+    with open(fname) as f: annot_dict = json.load(f)
+    id2images, id2bboxes, id2cats = {}, collections.defaultdict(list), collections.defaultdict(list)
+    classes = {}
+    for o in annot_dict["categories"]:
+        classes[o["id"]] = o["name"]
+    for o in annot_dict["annotations"]:
+        bb = o["bbox"]
+        id2bboxes[o["image_id"]].append([bb[1], bb[0], bb[3] + bb[1], bb[2] + bb[0]])
+        id2cats[o["image_id"]].append(classes[o["category_id"]])
+    for o in annot_dict["images"]:
+        if o["id"] in id2bboxes:
+            id2images[o["id"]] = ("" if prefix is None else prefix) + o["file_name"]
+    ids = list(id2images.keys())
+    return [id2images[k] for k in ids], [[id2bboxes[k], id2cats[k]] for k in ids]
+
+
+def bb_pad_collate(samples, pad_idx=0):
+    "Function that collect `samples` of labelled bboxes and adds padding with `pad_idx`."
+    if isinstance(samples[0][1], int): return data_collate(samples)
+    max_len = max([len(s[1].data[1]) for s in samples])
+    bboxes = torch.zeros(len(samples), max_len, 4)
+    labels = torch.zeros(len(samples), max_len).long() + pad_idx
+    imgs = []
+    for i, s in enumerate(samples):
+        imgs.append(s[0].data[None])
+        bbs, lbls = s[1].data
+        if not (bbs.nelement() == 0):
+            bboxes[i, -len(lbls):] = bbs
+            labels[i, -len(lbls):] = tensor(lbls)
+    return torch.cat(imgs, 0), (bboxes, labels)
+
+
+def resize_to(img, targ_sz, use_min=False):
+    "Size to resize to, to hit `targ_sz` at same aspect ratio, in PIL coords (i.e w*h)"
+    w, h = img.size
+    min_sz = (min if use_min else max)(w, h)
+    ratio = targ_sz / min_sz
+    return int(w * ratio), int(h * ratio)
+
+
+def verify_image(file, idx, delete, max_size=None, dest=None, n_channels=3, interp=PIL.Image.BILINEAR, ext=None,
+                 img_format=None, resume=False, **kwargs):
+    "Check if the image in `file` exists, maybe resize it and copy it in `dest`."
+    try:
+        # deal with partially broken images as indicated by PIL warnings
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error")
+            try:
+                with open(file, "rb") as img_file: PIL.Image.open(img_file)
+            except Warning as w:
+                if "Possibly corrupt EXIF data" in str(w):
+                    if delete:
+                        print(f"{file}: Removing corrupt EXIF data")
+                        warnings.simplefilter("ignore")
+                        PIL.Image.open(file).save(file)
+                    else: print(f"{file}: Not removing corrupt EXIF data, pass `delete=True` to do that")
+                else: warnings.warn(w)
+        img = PIL.Image.open(file)
+        imgarr = np.array(img)
+        img_channels = 1 if len(imgarr.shape) == 2 else imgarr.shape[2]
+        if (max_size is not None and (img.height > max_size or img.width > max_size)) or img_channels != n_channels:
+            assert isinstance(dest, Path), "You should provide `dest` Path to save resized image"
+            dest_fname = dest / file.name
+            if ext is not None: dest_fname = dest_fname.with_suffix(ext)
+            if resume and os.path.isfile(dest_fname): return
+            if max_size is not None:
+                new_sz = resize_to(img, max_size)
+                img = img.resize(new_sz, resample=interp)
+            if n_channels == 3: img = img.convert("RGB")
+            img.save(dest_fname, img_format, **kwargs)
+    except Exception as e:
+        print(f"{e}")
+        if delete: file.unlink()
+
+
+def verify_images(path, delete=True, max_workers=4, max_size=None, recurse=False, dest=".", n_channels=3,
+                  interp=PIL.Image.BILINEAR, ext=None, img_format=None, resume=None, **kwargs):
+    "Check if the images in `path` aren't broken, maybe resize them and copy it in `dest`."
+    path = Path(path)
+    if resume is None and dest == ".": resume = False
+    dest = path / Path(dest)
+    os.makedirs(dest, exist_ok=True)
+    files = get_image_files(path, recurse=recurse)
+    func = partial(verify_image, delete=delete, max_size=max_size, dest=dest, n_channels=n_channels, interp=interp,
+                   ext=ext, img_format=img_format, resume=resume, **kwargs)
+    parallel(func, files, max_workers=max_workers)
+
+
+def _image_module():
+    from . import image
+    return image
+
+
+class ImageList(ItemList):
+    "`ItemList` suitable for computer vision."
+    _bunch, _square_show, _square_show_res = _ImageDataBunch, True, True
+    def __init__(self, *args, convert_mode="RGB", after_open=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convert_mode, self.after_open = convert_mode, after_open
+        self.copy_new += ["convert_mode", "after_open"]
+        self.c, self.sizes = 3, {}
+
+    def open(self, fn):
+        "Open image in `fn`, subclass and overwrite for custom behavior."
+        return _image_module().open_image(fn, convert_mode=self.convert_mode, after_open=self.after_open)
+
+    def get(self, i):
+        fn = super().get(i)
+        res = self.open(fn)
+        self.sizes[i] = res.size
+        return res
+
+    @classmethod
+    def from_folder(cls, path=".", extensions=None, **kwargs):
+        "Get the list of files in `path` that have an image suffix. `recurse` determines if we search subfolders."
+        extensions = image_extensions if extensions is None else extensions
+        return super().from_folder(path=path, extensions=extensions, **kwargs)
+
+    @classmethod
+    def from_df(cls, df, path, cols=0, folder=None, suffix="", **kwargs):
+        "Get the filenames in `cols` of `df` with `folder` in front of them, `suffix` at the end."
+        suffix = suffix or ""
+        warn_duplicates(df.iloc[:, df_names_to_idx(cols, df)], cols)
+        res = super().from_df(df, path=path, cols=cols, **kwargs)
+        pref = f"{res.path}{os.path.sep}"
+        if folder is not None: pref += f"{folder}{os.path.sep}"
+        res.items = np.char.add(np.char.add(pref, res.items.astype(str)), suffix)
+        return res
+
+    @classmethod
+    def from_csv(cls, path, csv_name, header="infer", delimiter=None, **kwargs):
+        "Get the filenames in `path/csv_name` opened with `header`."
+        path = Path(path)
+        df = pd.read_csv(path / csv_name, header=header, delimiter=delimiter)
+        return cls.from_df(df, path=path, **kwargs)
+
+    def reconstruct(self, t): return _image_module().Image(t.float().clamp(min=0, max=1))
+
+    def show_xys(self, xs, ys, imgsize=4, figsize=None, **kwargs):
+        "Show the `xs` (inputs) and `ys` (targets) on a figure of `figsize`."
+        import matplotlib.pyplot as plt
+        rows = int(np.ceil(math.sqrt(len(xs))))
+        axs = subplots(rows, rows, imgsize=imgsize, figsize=figsize)
+        for x, y, ax in zip(xs, ys, axs.flatten()): x.show(ax=ax, y=y, **kwargs)
+        for ax in axs.flatten()[len(xs):]: ax.axis("off")
+        plt.tight_layout()
+
+    def show_xyzs(self, xs, ys, zs, imgsize=4, figsize=None, **kwargs):
+        "Show `xs` (inputs), `ys` (targets) and `zs` (predictions) on a figure of `figsize`."
+        if self._square_show_res:
+            title = "Ground truth\nPredictions"
+            rows = int(np.ceil(math.sqrt(len(xs))))
+            axs = subplots(rows, rows, imgsize=imgsize, figsize=figsize, title=title, weight="bold", size=12)
+            for x, y, z, ax in zip(xs, ys, zs, axs.flatten()): x.show(ax=ax, title=f"{str(y)}\n{str(z)}", **kwargs)
+            for ax in axs.flatten()[len(xs):]: ax.axis("off")
+        else:
+            title = "Ground truth/Predictions"
+            axs = subplots(len(xs), 2, imgsize=imgsize, figsize=figsize, title=title, weight="bold", size=14)
+            for i, (x, y, z) in enumerate(zip(xs, ys, zs)):
+                x.show(ax=axs[i, 0], y=y, **kwargs)
+                x.show(ax=axs[i, 1], y=z, **kwargs)
+
+
+class ObjectCategoryProcessor(MultiCategoryProcessor):
+    "`PreProcessor` for labelled bounding boxes."
+    def __init__(self, ds, pad_idx=0):
+        super().__init__(ds)
+        self.pad_idx = pad_idx
+        self.state_attrs.append("pad_idx")
+
+    def process(self, ds):
+        ds.pad_idx = self.pad_idx
+        super().process(ds)
+
+    def process_one(self, item): return [item[0], [self.c2i.get(o, None) for o in item[1]]]
+
+    def generate_classes(self, items):
+        "Generate classes from unique `items` and add `background`."
+        classes = super().generate_classes([o[1] for o in items])
+        return ["background"] + list(classes)
+
+
+def _get_size(xs, i):
+    size = xs.sizes.get(i, None)
+    if size is None:
+        # Image hasn't been accessed yet, so we don't know its size
+        _ = xs[i]
+        size = xs.sizes[i]
+    return size
+
+
+class ObjectCategoryList(MultiCategoryList):
+    "`ItemList` for labelled bounding boxes."
+    _processor = ObjectCategoryProcessor
+
+    def get(self, i):
+        return _image_module().ImageBBox.create(*_get_size(self.x, i), *self.items[i], classes=self.classes,
+                                                pad_idx=self.pad_idx)
+
+    def analyze_pred(self, pred): return pred
+
+    def reconstruct(self, t, x):
+        (bboxes, labels) = t
+        if len((labels - self.pad_idx).nonzero()) == 0: return
+        i = (labels - self.pad_idx).nonzero().min()
+        bboxes, labels = bboxes[i:], labels[i:]
+        return _image_module().ImageBBox.create(*x.size, bboxes, labels=labels, classes=self.classes, scale=False)
+
+
+class ObjectItemList(ImageList):
+    "`ItemList` suitable for object detection."
+    _label_cls, _square_show_res = ObjectCategoryList, False
+
+
+class SegmentationProcessor(PreProcessor):
+    "`PreProcessor` that stores the classes for segmentation."
+    def __init__(self, ds): self.classes = ds.classes
+    def process(self, ds): ds.classes, ds.c = self.classes, len(self.classes)
+
+
+class SegmentationLabelList(ImageList):
+    "`ItemList` for segmentation masks."
+    _processor = SegmentationProcessor
+    def __init__(self, items, classes=None, **kwargs):
+        from fastai.losses import CrossEntropyLossFlat
+        super().__init__(items, **kwargs)
+        self.copy_new.append("classes")
+        self.classes, self.loss_func = classes, CrossEntropyLossFlat(axis=1)
+
+    def open(self, fn): return _image_module().open_mask(fn, after_open=self.after_open)
+    def analyze_pred(self, pred, thresh=0.5): return pred.argmax(dim=0)[None]
+    def reconstruct(self, t): return _image_module().ImageSegment(t)
+
+
+class SegmentationItemList(ImageList):
+    "`ItemList` suitable for segmentation tasks."
+    _label_cls, _square_show_res = SegmentationLabelList, False
+
+
+class PointsProcessor(PreProcessor):
+    "`PreProcessor` that stores the number of targets for point regression."
+    def __init__(self, ds): self.c = len(ds.items[0].reshape(-1))
+    def process(self, ds): ds.c = self.c
+
+
+class PointsLabelList(ItemList):
+    "`ItemList` for points."
+    _processor = PointsProcessor
+    def __init__(self, items, **kwargs):
+        from fastai.losses import MSELossFlat
+        super().__init__(items, **kwargs)
+        self.loss_func = MSELossFlat()
+
+    def get(self, i):
+        o = super().get(i)
+        im = _image_module()
+        # v1 kept the points as stored (an object array of float tensors on NumPy 2 breaks its scale_flow)
+        return im.ImagePoints(im.FlowField(_get_size(self.x, i), torch.as_tensor(np.asarray(o, dtype=np.float32))),
+                              scale=True)
+
+    def analyze_pred(self, pred, thresh=0.5): return pred.view(-1, 2)
+    def reconstruct(self, t, x):
+        im = _image_module()
+        return im.ImagePoints(im.FlowField(x.size, t), scale=False)
+
+
+class PointsItemList(ImageList):
+    "`ItemList` for `Image` to `ImagePoints` tasks."
+    _label_cls, _square_show_res = PointsLabelList, False
+
+
+class ImageImageList(ImageList):
+    "`ItemList` suitable for `Image` to `Image` tasks."
+    _label_cls, _square_show, _square_show_res = ImageList, False, False
+
+    def show_xys(self, xs, ys, imgsize=4, figsize=None, **kwargs):
+        "Show the `xs` (inputs) and `ys`(targets)  on a figure of `figsize`."
+        import matplotlib.pyplot as plt
+        axs = subplots(len(xs), 2, imgsize=imgsize, figsize=figsize)
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            x.show(ax=axs[i, 0], **kwargs)
+            y.show(ax=axs[i, 1], **kwargs)
+        plt.tight_layout()
+
+    def show_xyzs(self, xs, ys, zs, imgsize=4, figsize=None, **kwargs):
+        "Show `xs` (inputs), `ys` (targets) and `zs` (predictions) on a figure of `figsize`."
+        title = "Input / Prediction / Target"
+        axs = subplots(len(xs), 3, imgsize=imgsize, figsize=figsize, title=title, weight="bold", size=14)
+        for i, (x, y, z) in enumerate(zip(xs, ys, zs)):
+            x.show(ax=axs[i, 0], **kwargs)
+            y.show(ax=axs[i, 2], **kwargs)
+            z.show(ax=axs[i, 1], **kwargs)
