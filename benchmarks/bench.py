@@ -3,7 +3,8 @@
     tox -e bench            # fastai 2.8.12 stack; writes benchmarks/results/bench_fastai2.json
     python benchmarks/bench.py --out results.json [--reps 5]
 
-Each figure is the median of `--reps` repetitions after one warm-up; ratios are package / native.
+Each figure is the median of `--reps` rounds after one warm-up round, each round timing both sides in
+alternating order (so load that changes during the run weighs on both); ratios are package / native.
 Measured: import, learner construction, freeze_to / freeze / unfreeze, summary(), one epoch of
 fit_one_cycle (frozen and unfrozen) on the same generated data and batches, and peak RSS of the
 same workflow run in a fresh process by each side.
@@ -12,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,21 +26,30 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 
-def median_time(fn, reps, setup=None):
-    "Median seconds of `fn()` over `reps` runs after one warm-up; `setup()` runs untimed before each."
-    times = []
+def children_cpu():
+    "CPU seconds (user + system) used so far by this process's finished subprocesses."
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def paired_times(ours, native, reps, setup=None, clock=time.perf_counter):
+    """Median seconds of `ours()` and of `native()` over `reps` rounds after one warm-up round; each round runs
+    both, alternating which goes first, so a change of machine load during the run weighs on both sides alike.
+    `setup()` runs untimed before each call; `clock` reads the time (wall time by default)."""
+    times = ([], [])
     for i in range(reps + 1):
-        if setup: setup()
-        t = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t
-        if i: times.append(dt)
-    return statistics.median(times)
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for side in order:
+            if setup: setup()
+            t = clock()
+            (ours, native)[side]()
+            dt = clock() - t
+            if i: times[side].append(dt)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
-def subprocess_time(code, reps):
-    def run(): subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-    return median_time(run, reps)
+def in_subprocess(code):
+    return lambda: subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
 WORKFLOW = """
@@ -79,30 +90,33 @@ def main():
            "versions": {"fastai": fastai.__version__, "torch": torch.__version__, "python": sys.version.split()[0]},
            "date": time.strftime("%Y-%m-%d"), "reps": args.reps, "size": args.size, "bs": args.bs, "rows": {}}
 
-    def row(name, ours, native, target=None):
+    def row(name, times, target=None):
+        ours, native = times
         res["rows"][name] = {"ours": ours, "native": native, "ratio": ours / native, "target": target}
         print(f"{name:<28} ours {ours:10.4f}  native {native:10.4f}  ratio {ours / native:6.3f}"
               + (f"  (target <= {target})" if target else ""), flush=True)
 
     # `import fastai_freeze_compat` alone imports nothing (names are built when asked for): compare what a
-    # notebook runs, the star import of v1's whole namespace, with fastai 2's own star import.
-    row("import (s)", subprocess_time("from fastai_freeze_compat import *", args.reps),
-        subprocess_time("from fastai.vision.all import *", args.reps), 1.05)
+    # notebook runs, the star import of v1's whole namespace, with fastai 2's own star import. Wall time of
+    # a fresh interpreter swings by +-15% on a loaded machine; the CPU time it uses does not, so both are shown.
+    star_ours = in_subprocess("from fastai_freeze_compat import *")
+    star_native = in_subprocess("from fastai.vision.all import *")
+    row("import, wall (s)", paired_times(star_ours, star_native, args.reps), 1.05)
+    row("import, CPU (s)", paired_times(star_ours, star_native, args.reps, clock=children_cpu), 1.05)
 
     import fastai_freeze_compat as fv
     from fastai.vision.all import resnet18, vision_learner
     fv.silence_warnings()
     data = image_data(folder, size=args.size, bs=args.bs)
-    row("construction (s)", median_time(lambda: fv.cnn_learner(data, fv.models.resnet18, pretrained=False), args.reps),
-        median_time(lambda: vision_learner(data, resnet18, pretrained=False), args.reps), 1.05)
+    row("construction (s)", paired_times(lambda: fv.cnn_learner(data, fv.models.resnet18, pretrained=False),
+                                         lambda: vision_learner(data, resnet18, pretrained=False), args.reps), 1.05)
 
     ours = fv.cnn_learner(data, fv.models.resnet18, pretrained=False)
     native = vision_learner(data, resnet18, pretrained=False)
     for name, call in [("freeze_to(1) (s)", lambda l: l.freeze_to(1)), ("freeze() (s)", lambda l: l.freeze()),
                        ("unfreeze() (s)", lambda l: l.unfreeze())]:
-        row(name, median_time(lambda: call(ours), args.reps), median_time(lambda: call(native), args.reps))
-    row("summary() (s)", median_time(lambda: str(ours.summary()), args.reps),
-        median_time(lambda: str(native.summary()), args.reps))
+        row(name, paired_times(lambda: call(ours), lambda: call(native), args.reps))
+    row("summary() (s)", paired_times(lambda: str(ours.summary()), lambda: str(native.summary()), args.reps))
 
     def epoch(learn):
         def go():
@@ -111,8 +125,7 @@ def main():
     for state in ("frozen", "unfrozen"):
         for l in (ours, native): l.freeze() if state == "frozen" else l.unfreeze()
         seed = lambda: torch.manual_seed(0)
-        row(f"fit_one_cycle epoch, {state} (s)", median_time(epoch(ours), args.reps, seed),
-            median_time(epoch(native), args.reps, seed), 1.01)
+        row(f"fit_one_cycle epoch, {state} (s)", paired_times(epoch(ours), epoch(native), args.reps, seed), 1.01)
 
     def rss(ours_flag):
         code = WORKFLOW.format(tests=str(HERE.parent / "tests"), folder=str(folder), size=args.size, bs=args.bs,
@@ -120,7 +133,7 @@ def main():
         vals = [int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
                     .stdout.split()[-1]) for _ in range(max(3, args.reps // 2))]
         return statistics.median(vals) / 1024.
-    row("peak RSS (MiB)", rss(True), rss(False), 1.02)
+    row("peak RSS (MiB)", (rss(True), rss(False)), 1.02)
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
