@@ -38,6 +38,9 @@ def _keys(case): return sorted(RECORDED[case])
 
 @pytest.mark.parametrize("key", _keys("splits"))
 def test_split_gives_v1s_items(got, key):
+    if VERSION == "1.0.48" and key.startswith("filter_by_rand"):
+        pytest.skip("fastai 1.0.48's filter_by_rand seeds numpy but draws with Python's random (rand_bool -> "
+                    "uniform -> random.uniform), so its seed does not fix which items it keeps")
     assert got["splits"][key] == RECORDED["splits"][key]
 
 

@@ -30,6 +30,9 @@ def got():
     return record(ns, torch)
 
 
+@pytest.mark.skipif(fv.IS_V1 and str(fv.FASTAI_VERSION) != "1.0.61",
+                    reason="recorded on fastai 1.0.61 with torch 2.14's initialisation; fastai 1.0.48 runs torch 1.0.1, "
+                           "whose simple_cnn draws other weights after the same seed")
 @pytest.mark.parametrize("model", sorted(RECORDED))
 def test_hooks_store_what_v1s_stored(got, model):
     rec, res = RECORDED[model], got[model]
