@@ -11,7 +11,7 @@ Re-run: ``python examples/make_data_block_notebook.py``.
 """
 from pathlib import Path
 
-from make_notebooks import render
+from make_notebooks import from_cells, render
 
 HERE = Path(__file__).resolve().parent
 NAME = "data_block_v1.ipynb"
@@ -110,16 +110,7 @@ CELLS = [
 ]
 
 
-def notebook(import_line=IMPORT):
-    cells = []
-    for kind, src in CELLS:
-        if src == IMPORT: src = import_line
-        cell = {"cell_type": kind, "metadata": {}, "source": src.splitlines(keepends=True)}
-        if kind == "code": cell.update(execution_count=None, outputs=[])
-        cells.append(cell)
-    return {"cells": cells, "nbformat": 4, "nbformat_minor": 4,
-            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                         "language_info": {"name": "python"}}}
+def notebook(import_line=IMPORT): return from_cells(CELLS, {IMPORT: import_line})
 
 
 if __name__ == "__main__":
