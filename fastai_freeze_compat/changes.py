@@ -340,8 +340,9 @@ CHANGES = (
     Change("name.unet_learner", "name", "unet_learner(data, arch, pretrained=True, norm_type=None, ...)",
            "unet_learner(dls, arch, n_out=None, normalize=True, ...)",
            "fastai 2's unet_learner builds fastai 2's DynamicUnet (its ConvLayer, ResBlock and PixelShuffle_ICNR: "
-           "other modules, state_dict keys and random init, so v1 weights do not load), adds Normalize to dls, "
-           "and splits into fastai 2's layer groups",
+           "resnet18's parameter count is v1's, but the module tree, state_dict keys (shuf.0.0 for v1's "
+           "shuf.conv.0) and random init differ, so v1 weights do not load), adds Normalize to dls, and splits "
+           "into fastai 2's parameter groups",
            "Learner(dls, fastai_freeze_compat's DynamicUnet(create_body(...), n_classes, img_size)) split at "
            "(body[6], model[1]) as v1 did",
            "unet_learner", (Ref("fastai.vision.learner:unet_learner", "norm_type", None, since=">=1.0.61"),),
@@ -350,7 +351,7 @@ CHANGES = (
     Change("name.DynamicUnet", "name", "models.unet.DynamicUnet(encoder, n_classes, img_size=(256, 256), ...)",
            "DynamicUnet(encoder, n_out, img_size, ...) (fastai.vision.models.unet)",
            "fastai 2's DynamicUnet needs img_size, names n_classes n_out, and is built from fastai 2's layers "
-           "(BatchNorm after ReLU in v1's conv_layer, before it in ConvLayer): another parameter layout",
+           "(BatchNorm after ReLU in v1's conv_layer, before it in ConvLayer): other state_dict keys and init",
            "fastai_freeze_compat.vision.models.unet.DynamicUnet (v1's layers)",
            "models.unet.DynamicUnet", (Ref("fastai.vision.models.unet:DynamicUnet", "n_classes", since=">=1.0.61"),
                            Ref("fastai.vision.models.unet:DynamicUnet", "img_size", (256, 256), since=">=1.0.61")),
