@@ -56,6 +56,17 @@ def test_unet_layout_is_1048s(got, case):
 
 
 @pytest.mark.v2only
+def test_1048s_default_norm_type_builds_1048s_unet(tmp_path):
+    "1.0.48's notebooks may pass its default, `norm_type=NormType` (the class): 1.0.48 built no BatchNorm from it."
+    data = rec.segmentation_data(ns, rec.make_segmentation_folder(tmp_path / "seg"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        learn = ns.unet_learner(data, ns.models.resnet18, pretrained=False, norm_type=ns.NormType)
+    sd = [[k, list(v.shape)] for k, v in learn.model.state_dict().items()]
+    assert sd == R48["unet_learner"]["state_dict"]
+
+
+@pytest.mark.v2only
 def test_unet_learner_trains_and_predicts_masks(tmp_path):
     data = rec.segmentation_data(ns, rec.make_segmentation_folder(tmp_path / "seg"))
     with warnings.catch_warnings():

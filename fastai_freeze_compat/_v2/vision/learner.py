@@ -17,7 +17,7 @@ from ..._warn import warn_bridged
 from ..basic_train import Learner
 from ..callbacks.hooks import num_features_model
 from ..core import listify
-from ..layers import Flatten, bn_drop_lin
+from ..layers import Flatten, NormType, bn_drop_lin
 from ..torch_core import apply_init, to_device
 from torchvision import models
 
@@ -198,6 +198,8 @@ def unet_learner(data, arch, pretrained=True, blur_final=True, norm_type=None, s
     from .models.unet import DynamicUnet
     warn_bridged("name.unet_learner")
     _check_arch(arch)
+    # 1.0.48's default was the enum class itself (`norm_type=NormType`), which conv_layer took for no BatchNorm
+    if norm_type is NormType: norm_type = None
     meta = cnn_config(arch)
     body = create_body(arch, pretrained, cut)
     size = _unet_size(data)
