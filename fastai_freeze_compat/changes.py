@@ -364,7 +364,7 @@ CHANGES = (
            "random.seed / torch.manual_seed give other augmentations, other batches and other targets",
            "the package's get_transforms() and DataBunch (v1's draws per item, random.seed(k) gives v1's)",
            "get_transforms", (Ref("fastai.vision.image:RandTransform", "p", 1.0),
-                              Ref("fastai.vision.image:RandTransform", "use_on_y", True)),
+                              Ref("fastai.vision.image:RandTransform", "use_on_y", True, since=">=1.0.61")),
            (Ref("fastai.vision.augment:RandTransform", "p", 1.0),),
            ("tests/test_v1_tfm_batches.py::test_seeded_draws_give_v1s_transforms_and_pixels",
             "tests/test_v1_tfm_batches.py::test_tfm_y_items_and_batches_are_v1s")),
