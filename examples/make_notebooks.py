@@ -71,10 +71,14 @@ CELLS = [
 ]
 
 
-def notebook(import_line):
+def notebook(import_line): return from_cells(CELLS, {"import fastai.vision as fv": import_line})
+
+
+def from_cells(cells_src, replace=None):
+    "A notebook of `(kind, source)` cells, each source in `replace` replaced by its value."
     cells = []
-    for kind, src in CELLS:
-        if src == "import fastai.vision as fv": src = import_line
+    for kind, src in cells_src:
+        src = (replace or {}).get(src, src)
         cell = {"cell_type": kind, "metadata": {}, "source": src.splitlines(keepends=True)}
         if kind == "code": cell.update(execution_count=None, outputs=[])
         cells.append(cell)

@@ -336,6 +336,38 @@ CHANGES = (
            "SymmetricWarp in fastai_freeze_compat, or fastai 2's Warp (2 magnitudes, each with its own p)",
            "symmetric_warp", (Ref("fastai.vision.transform:_find_coeffs", "orig_pts"),), (),
            ("tests/test_v1_image.py::test_deterministic_transforms_give_v1s_pixels",)),
+    # data block examples / unet (dblock helper)
+    Change("name.unet_learner", "name", "unet_learner(data, arch, pretrained=True, norm_type=None, ...)",
+           "unet_learner(dls, arch, n_out=None, normalize=True, ...)",
+           "fastai 2's unet_learner builds fastai 2's DynamicUnet (its ConvLayer, ResBlock and PixelShuffle_ICNR: "
+           "resnet18's parameter count is v1's, but the module tree, state_dict keys (shuf.0.0 for v1's "
+           "shuf.conv.0) and random init differ, so v1 weights do not load), adds Normalize to dls, and splits "
+           "into fastai 2's parameter groups",
+           "Learner(dls, fastai_freeze_compat's DynamicUnet(create_body(...), n_classes, img_size)) split at "
+           "(body[6], model[1]) as v1 did",
+           "unet_learner", (Ref("fastai.vision.learner:unet_learner", "norm_type", None, since=">=1.0.61"),),
+           (Ref("fastai.vision.learner:unet_learner", "n_out", None),),
+           ("tests/test_v1_unet.py::test_unet_is_v1s",)),
+    Change("name.DynamicUnet", "name", "models.unet.DynamicUnet(encoder, n_classes, img_size=(256, 256), ...)",
+           "DynamicUnet(encoder, n_out, img_size, ...) (fastai.vision.models.unet)",
+           "fastai 2's DynamicUnet needs img_size, names n_classes n_out, and is built from fastai 2's layers "
+           "(BatchNorm after ReLU in v1's conv_layer, before it in ConvLayer): other state_dict keys and init",
+           "fastai_freeze_compat.vision.models.unet.DynamicUnet (v1's layers)",
+           "models.unet.DynamicUnet", (Ref("fastai.vision.models.unet:DynamicUnet", "n_classes", since=">=1.0.61"),
+                           Ref("fastai.vision.models.unet:DynamicUnet", "img_size", (256, 256), since=">=1.0.61")),
+           (Ref("fastai.vision.models.unet:DynamicUnet", "n_out"),),
+           ("tests/test_v1_unet.py::test_unet_is_v1s",)),
+    Change("behaviour.rand_tfm_draws", "behaviour",
+           "get_transforms(): RandTransforms drawing p and their arguments per item from Python's random, "
+           "applied to the image and (tfm_y=True) to its points or mask",
+           "aug_transforms(): batch transforms drawing from torch on the device",
+           "random.seed / torch.manual_seed give other augmentations, other batches and other targets",
+           "the package's get_transforms() and DataBunch (v1's draws per item, random.seed(k) gives v1's)",
+           "get_transforms", (Ref("fastai.vision.image:RandTransform", "p", 1.0),
+                              Ref("fastai.vision.image:RandTransform", "use_on_y", True, since=">=1.0.61")),
+           (Ref("fastai.vision.augment:RandTransform", "p", 1.0),),
+           ("tests/test_v1_tfm_batches.py::test_seeded_draws_give_v1s_transforms_and_pixels",
+            "tests/test_v1_tfm_batches.py::test_tfm_y_items_and_batches_are_v1s")),
 )
 
 

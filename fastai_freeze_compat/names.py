@@ -66,9 +66,7 @@ UNSUPPORTED = {
 # fastai v1's own architectures -> where fastai 2's nearest model lives (other layers and weights)
 _NEAREST = {**{n: "fastai.vision.models.xresnet." + n for n in
                ("xresnet18", "xresnet34", "xresnet50", "xresnet101", "xresnet152")},
-            "XResNet": "fastai.vision.models.xresnet.XResNet", "xresnet": "fastai.vision.models.xresnet",
-            "DynamicUnet": "fastai.vision.models.unet.DynamicUnet", "UnetBlock": "fastai.vision.models.unet.UnetBlock",
-            "unet": "fastai.vision.models.unet"}
+            "XResNet": "fastai.vision.models.xresnet.XResNet", "xresnet": "fastai.vision.models.xresnet"}
 UNSUPPORTED.update({n: ("one of fastai v1's own architectures; fastai 2's nearest has other layers and weights",
                         f"`{where}`") for n, where in _NEAREST.items()})
 

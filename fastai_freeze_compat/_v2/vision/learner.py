@@ -17,12 +17,12 @@ from ..._warn import warn_bridged
 from ..basic_train import Learner
 from ..callbacks.hooks import num_features_model
 from ..core import listify
-from ..layers import Flatten, bn_drop_lin
-from ..torch_core import apply_init
+from ..layers import Flatten, NormType, bn_drop_lin
+from ..torch_core import apply_init, to_device
 from torchvision import models
 
 __all__ = ["cnn_learner", "create_cnn", "create_cnn_model", "create_body", "create_head",
-           "v1_pretrained_weights", "model_meta", "cnn_config", "default_meta"]
+           "v1_pretrained_weights", "model_meta", "cnn_config", "default_meta", "unet_learner"]
 
 from fastai.vision.learner import has_pool_type  # noqa: E402,F401  fv.has_pool_type: fastai 2 fixed it as 1.0.61 did
 
@@ -180,3 +180,34 @@ def create_cnn(data, base_arch, **kwargs):
 
 _CNN_DEFAULTS = {name: p.default for name, p in inspect.signature(cnn_learner).parameters.items()
                  if p.default is not inspect.Parameter.empty}
+
+
+def _unet_size(data):
+    "v1's `img_size` for the U-Net: the first training image's size, else the first batch's."
+    try: return tuple(data.train_ds[0][0].size)
+    except Exception: pass
+    try: return tuple(next(iter(data.train_dl))[0].shape[-2:])
+    except Exception as e:
+        raise ValueError("unet_learner needs the image size: `data.train_ds[0][0].size` or a first training batch; "
+                         f"`data` has neither ({type(e).__name__}: {e})") from None
+
+
+def unet_learner(data, arch, pretrained=True, blur_final=True, norm_type=None, split_on=None, blur=False,
+                 self_attention=False, y_range=None, last_cross=True, bottle=False, cut=None, **learn_kwargs):
+    "Build Unet learner from `data` and `arch`."
+    from .models.unet import DynamicUnet
+    warn_bridged("name.unet_learner")
+    _check_arch(arch)
+    # 1.0.48's default was the enum class itself (`norm_type=NormType`), which conv_layer took for no BatchNorm
+    if norm_type is NormType: norm_type = None
+    meta = cnn_config(arch)
+    body = create_body(arch, pretrained, cut)
+    size = _unet_size(data)
+    model = to_device(DynamicUnet(body, n_classes=_n_classes(data), img_size=size, blur=blur, blur_final=blur_final,
+                                  self_attention=self_attention, y_range=y_range, norm_type=norm_type,
+                                  last_cross=last_cross, bottle=bottle), getattr(data, "device", None))
+    learn = Learner(data, model, **learn_kwargs)
+    learn.split(split_on if split_on is not None else meta["split"])
+    if pretrained: learn.freeze()
+    apply_init(model[2], nn.init.kaiming_normal_)
+    return learn
