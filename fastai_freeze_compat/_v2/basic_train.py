@@ -150,6 +150,11 @@ class V1MetricCallback(Metric):
         return self._done[0]
 
 
+class _Plain:
+    "A value as fastai 2's `_maybe_item` reads a metric (its `.value`)."
+    def __init__(self, value): self.value = value
+
+
 class _V1MetricList(L):
     "The learner's metrics: `learn.metrics.append(m)` (v1's list) adapts `m` as the `metrics=` argument does."
     def append(self, m): self.items.append(_v1_metric(m))
@@ -508,7 +513,15 @@ class Recorder(_Recorder):
         # v1 (1.0.61) printed one `#na#` for an epoch without validation (lr_find), whatever the number of
         # metrics: its row was `[epoch, smooth_loss, None]` (`0  3.398575  #na#  00:04`), shorter than the header.
         if self.cancel_valid: self.log += ["#na#"]
-        else: self._valid = [_maybe_item(m) for m in self._valid_mets]
+        else:
+            self._valid = [_maybe_item(m) for m in self._valid_mets]
+            if any(v is None or isinstance(v, list) for v in self._valid[1:]):
+                # v1's metric callbacks added their values to `last_metrics`: none (ConfusionMatrix keeps its matrix
+                # in `.metric`) or several (`Precision(average=None)`: one per class), each a value of the row
+                n, kept = len(self._valid), [self._valid[0]]
+                for v in self._valid[1:]:
+                    kept += [] if v is None else [_maybe_item(_Plain(o)) for o in v] if isinstance(v, list) else [v]
+                self.log, self._valid = L(list(self.log)[:-n] + kept), kept
 
     def after_epoch(self):
         "Save epoch info: num_batch, valid loss, metrics."

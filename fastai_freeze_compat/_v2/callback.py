@@ -20,6 +20,7 @@ import torch
 from fastai.callback.core import Callback as _Callback
 from fastai.callback.core import (CancelBackwardException, CancelBatchException, CancelFitException, CancelStepException, CancelTrainException,
                                  CancelValidException)
+from fastai.callback.core import _inner_loop
 from fastai.callback.schedule import sched_cos, sched_exp, sched_lin, sched_no
 from fastai.learner import AvgMetric
 from fastai.learner import Learner as _Learner
@@ -374,7 +375,7 @@ class _V1State:
             if getattr(rec, "cancel_valid", False) or len(log) < 3: d["last_metrics"] = [None]
             else: d["last_metrics"] = log[2:]
         elif event == "train_end": d["exception"] = False   # fastai 2 runs `after_fit` only when no exception was raised
-        d["stop_training"] = self.stop_training
+        if event != "train_begin": d["stop_training"] = self.stop_training   # v1 set it at the first epoch
 
     def update(self, new, event):
         "Apply what a callback returned, as v1's `CallbackHandler._call_and_update`."
@@ -457,6 +458,17 @@ class Callback(_Callback):
     def order(self): return self._order
 
     def __setattr__(self, name, value): object.__setattr__(self, name, value)   # v1 never warned about shadowing
+
+    def __call__(self, event_name):
+        "Call `self.{event_name}` as fastai 2 does; an exception a v1 callback raises reaches the caller as v1 raised it."
+        # fastai 2 rewrites the message of any exception a callback raises ("Exception occured in `Cb` when calling
+        # event `after_batch`: ..."); v1's loop let it through unchanged (`on_train_end(exception=e)` sees it so too)
+        _run = (event_name not in _inner_loop or (self.run_train and getattr(self, "training", True)) or
+                (self.run_valid and not getattr(self, "training", False)))
+        f = getattr(self, event_name, None) if self.run and _run else None
+        res = f() if callable(f) else None
+        if event_name == "after_fit": self.run = True
+        return res
 
     @property
     def name(self):
