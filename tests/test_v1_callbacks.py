@@ -68,3 +68,11 @@ def test_mixup_method_adds_v1s_callback():
     from fastai_freeze_compat.callbacks.mixup import MixUpCallback
     cb = learn.callback_fns[-1](learn)
     assert isinstance(cb, MixUpCallback) and cb.alpha == 0.2 and cb.stack_y
+
+
+def test_mixup_fit_is_v1s():
+    "`learn.mixup()` and a fit under seeds: v1's mixed targets batch by batch (NumPy's λ, torch's partners), its losses."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = R.record_mixup_fit()
+    R.assert_matches(got, RECORDED["mixup_fit"], "mixup_fit", rtol=1e-5, atol=1e-5)
