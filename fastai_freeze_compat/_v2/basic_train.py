@@ -111,6 +111,10 @@ class V1MetricCallback(Metric):
     as v1's recorder named it (the `name` it set, else `camel2snake` of its class: `f_beta`, `kappa_score`)."""
     def __init__(self, cb): self.cb = cb
 
+    def __getstate__(self):
+        # the learner of the last fit is not part of the metric (`learn.export()` pickles the metrics)
+        return {k: v for k, v in self.__dict__.items() if k not in ("learn", "_done")}
+
     @property
     def name(self): return self.cb.__dict__.get("_v1_name") or camel2snake(type(self.cb).__name__)
 
