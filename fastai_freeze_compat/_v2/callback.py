@@ -3,6 +3,13 @@ torch optimizers and v1's per-layer-group learning rates and weight decays), the
 ``Scheduler``, and what v1's callback system needed from a callback: built from the learner
 (``LearnerCallback``, ``callback_fns``), stopping an epoch (``{'stop_epoch': True}``), v1's epoch count.
 
+v1's ``Callback`` runs on fastai 2's loop with v1's keyword state and v1's loop: one callback (or class) where a
+list was expected is a list of one (v1's ``listify``), ``{'skip_zero': True}`` keeps the gradients for the next
+batch, ``on_train_end(exception=e)`` runs after an exception too (``False`` after a ``KeyboardInterrupt``, as v1's
+``except Exception`` / ``finally``), an exception reaches the caller unchanged (fastai 2 rewrites its message), and
+a callback may set its ``name`` (a v1 metric names its column so). ``OptimWrapper`` gives the learner's fastai 2
+optimizer v1's ``lr`` / ``mom`` / ``beta`` / ``wd`` properties (``as_v1_optimizer``).
+
 v1's optimizer defaults: ``AdamW`` was torch's Adam with ``betas=(0.9, 0.99)`` and ``eps=1e-8``, with weight
 decay applied decoupled (``true_wd``) by its ``OptimWrapper``. fastai 2's ``Adam`` computes the same update
 (same bias correction, ``eps`` added to the corrected root); only its defaults differ (``eps=1e-5``), so v1's
