@@ -368,6 +368,66 @@ CHANGES = (
            (Ref("fastai.vision.augment:RandTransform", "p", 1.0),),
            ("tests/test_v1_tfm_batches.py::test_seeded_draws_give_v1s_transforms_and_pixels",
             "tests/test_v1_tfm_batches.py::test_tfm_y_items_and_batches_are_v1s")),
+    # -- metrics / callbacks (metrics helper) -----------------------------------------------------------
+    Change("behaviour.metric_callbacks", "behaviour",
+           "metrics=[Precision(), Recall(), FBeta(average='macro'), KappaScore(weights='quadratic'), MatthewsCorreff(), "
+           "AUROC(), MultiLabelFbeta(), R2Score(), RMSE(), ...]: v1 Callbacks over the validation set; columns "
+           "precision, recall, f_beta, kappa_score, matthews_correff, auroc, multi_label_fbeta, r2_score, rmse",
+           "Precision(), Recall(), FBeta(beta, average='binary'), CohenKappa(weights=...), MatthewsCorrCoef(), RocAucBinary(), "
+           "R2Score(), rmse: sklearn-based AccumMetrics; columns precision_score, fbeta_score, cohen_kappa_score, "
+           "matthews_corrcoef, roc_auc_score, r2_score, _rmse",
+           "other column names; v1's FBeta / Precision / Recall on more than two classes with the default "
+           "average='binary' warned and used 'macro' (fastai 2's sklearn raises), average=None added one value per "
+           "class to the row; v1's confusion matrix ignored sklearn's label handling",
+           "the package's classes (fastai_freeze_compat.metrics), or fastai 2's with average='macro' and "
+           "AvgMetric names set by hand", "FBeta",
+           (Ref("fastai.metrics:FBeta", "average", "binary"), Ref("fastai.metrics:FBeta", "beta", 2)),
+           (Ref("fastai.metrics:FBeta", "average", "binary"), Ref("fastai.metrics:FBeta", "beta")),
+           ("tests/test_v1_metric_classes.py::test_metric_class_gives_v1s_values",
+            "tests/test_v1_metric_classes.py::test_recorder_names_are_v1s")),
+    Change("behaviour.kappa_unweighted", "behaviour",
+           "KappaScore() (weights=None): fastai 1.0.61 raises AttributeError ('KappaScore' object has no attribute "
+           "'x'); 1.0.48 gave Cohen's kappa", "CohenKappa() (sklearn's cohen_kappa_score)",
+           "the package computes 1.0.48's unweighted kappa (1.0.61 crashed at the first validation)",
+           "CohenKappa() (the same unweighted kappa, named cohen_kappa_score)", "KappaScore",
+           (Ref("fastai.metrics:KappaScore", "weights", None),), (Ref("fastai.metrics:CohenKappa", "weights", None),),
+           ("tests/test_v1_metric_classes.py::test_metric_class_gives_v1s_values",)),
+    Change("behaviour.mixup", "behaviour",
+           "learn.mixup(alpha=0.4) / MixUpCallback(learn, alpha, stack_x, stack_y): per sample max(l, 1-l) with "
+           "l ~ np.random.beta(alpha, alpha), a torch.randperm partner, inputs mixed, MixUpLoss on the stacked targets",
+           "cbs=MixUp(alpha=0.4): l drawn from torch's Beta distribution, the loss of both targets interpolated",
+           "other λ under the same seeds (NumPy's generator vs torch's), no stack_x / stack_y, the learner's loss "
+           "function is not replaced", "the package's MixUpCallback (v1's draws), or np.random.seed as well as torch's "
+           "before a fastai 2 MixUp fit (other numbers)", "MixUpCallback",
+           (Ref("fastai.callbacks.mixup:MixUpCallback", "alpha", 0.4), Ref("fastai.train:mixup", "stack_y", True)),
+           (Ref("fastai.callback.mixup:MixUp", "alpha", 0.4),), ("tests/test_v1_callbacks.py::test_mixup_is_v1s",)),
+    Change("behaviour.terminate_on_nan", "behaviour",
+           "callbacks=[TerminateOnNaNCallback()]: a NaN training loss prints 'Epoch/Batch (e/b): Invalid loss, "
+           "terminating training.', finishes that batch (its update too), skips validation and stops the fit",
+           "cbs=TerminateOnNaNCallback(): a NaN or infinite loss cancels the fit after that batch, silently",
+           "fastai 2 also stops on inf and prints nothing; without the callback the package stops a fit on a non-finite "
+           "loss with a FloatingPointError before the update (StopOnNonFiniteLoss), which the v1 callback replaces",
+           "fastai 2's TerminateOnNaNCallback (no message, no validation row)", "TerminateOnNaNCallback",
+           (Ref("fastai.callbacks.tracker:TerminateOnNaNCallback.on_batch_end", "last_loss"),),
+           (Ref("fastai.callback.tracker:TerminateOnNaNCallback.after_batch"),),
+           ("tests/test_v1_callbacks.py::test_terminate_on_nan_is_v1s",)),
+    Change("name.OptimWrapper", "name", "learn.opt.lr, learn.opt.mom, learn.opt.beta, learn.opt.wd (OptimWrapper)",
+           "learn.opt.hypers[-1]['lr'] / ['mom'] / ['sqr_mom'] / ['wd'], learn.opt.set_hyper('lr', v)",
+           "fastai 2's Optimizer has no lr / mom / beta / wd properties: one dict of hyper-parameters per parameter "
+           "group (Adam's betas are mom and sqr_mom)", "learn.opt.hypers[-1]['lr'] and learn.opt.set_hyper",
+           "OptimWrapper", (Ref("fastai.callback:OptimWrapper.create", "wd", 0.),),
+           (Ref("fastai.optimizer:Optimizer.set_hyper", "k"),), ("tests/test_v1_callbacks.py::test_loop_is_v1s",)),
+    Change("behaviour.callback_loop", "behaviour",
+           "a v1 Callback's on_* methods: fit(callbacks=cb) with one callback, on_train_end(exception=e) after an "
+           "exception, {'skip_zero': True} keeps the gradients, exceptions reach the caller unchanged",
+           "a fastai 2 Callback's before_* / after_* methods: after_fit is not called after an exception, the "
+           "gradients are zeroed after every step, a callback's exception message is rewritten ('Exception occured "
+           "in `Cb` when calling event ...')",
+           "v1 callbacks must be rewritten for fastai 2's events; cleanup in on_train_end does not run after an error",
+           "a fastai 2 Callback with after_cancel_fit / a try-finally around fit; gradient accumulation: "
+           "GradientAccumulation(n_acc)", "Callback",
+           (Ref("fastai.basic_train:Learner.fit", "callbacks", None),), (Ref("fastai.learner:Learner.fit", "cbs", None),),
+           ("tests/test_v1_callbacks.py::test_loop_is_v1s", "tests/test_v1_callbacks.py::test_single_callback_and_callback_fns_class")),
 )
 
 

@@ -15,8 +15,8 @@ __all__ = ["MODULES", "bridged", "registry", "extras"]
 #: The backend modules, each at v1's relative path.
 MODULES = ("imports.core", "core", "torch_core", "layers", "callback", "basic_data", "basic_train", "train", "data_block",
            "datasets", "metrics", "callbacks.tracker", "callbacks.csv_logger", "callbacks.fp16", "callbacks.one_cycle",
-           "callbacks.lr_finder", "callbacks.hooks", "callbacks.misc", "distributed", "vision.image", "vision.transform",
-           "vision.data", "vision.models.unet", "vision.learner", "vision.models")
+           "callbacks.lr_finder", "callbacks.hooks", "callbacks.misc", "callbacks.mixup", "distributed", "vision.image",
+           "vision.transform", "vision.data", "vision.models.unet", "vision.learner", "vision.models")
 
 #: The package's own top-level names beyond what fastai v1's ``fastai.vision`` bound: v1 names that lived one
 #: module deeper (``fv.model_meta`` is vision/learner.py's) and the package's additions.

@@ -20,6 +20,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from fastai.callback.core import Callback as _Callback
 from fastai.learner import Learner as _Learner
 from fastai.learner import defaults as _fastai_defaults
 from fastai.learner import Recorder as _Recorder
@@ -31,9 +32,10 @@ from torch import nn
 from .._warn import warn_bridged
 from ._checkpoint import CheckpointMixin
 from ._guards import StopOnNonFiniteLoss, check_lr, check_wd, closing_callbacks
-from .callback import (AverageMetric, Callback, CallbackFn, _LearnerCallback, _unpack, build_callback, check_callbacks, listify_wd, resolve_opt_func, _per_group,
-                       split_callback_fns, v1_epoch)
+from .callback import (AverageMetric, Callback, CallbackFn, _LearnerCallback, _unpack, _v1_state, as_v1_optimizer, build_callback,
+                       check_callbacks, listify_wd, resolve_opt_func, _per_group, split_callback_fns, v1_epoch)
 from .callbacks.hooks import SummaryMixin, _opt_func_str
+from .callbacks.tracker import TerminateOnNaNCallback
 from .core import check_epochs, defaults, even_mults
 from .distributed import DistributedMixin
 from .torch_core import AdamW, bn_types, flatten_model, split_model, split_no_wd_params
@@ -53,7 +55,11 @@ class _CallbackList(list):
         self.learn = learn
 
     def append(self, cb):
-        self.learn.add_cbs(check_callbacks([cb], "learn.callbacks.append"))
+        if isinstance(cb, (list, tuple)):
+            # v1's `learn.callbacks` was a plain list: `append([cb])` kept the list, and the next fit failed on it
+            # (`'list' object has no attribute 'on_train_begin'`); so does this learner's next fit
+            self.learn.__dict__.setdefault("_v1_not_callbacks", []).append(cb)
+        else: self.learn.add_cbs(check_callbacks([cb], "learn.callbacks.append"))
         super().append(cb)
 
     def extend(self, cbs):
@@ -61,7 +67,9 @@ class _CallbackList(list):
 
     def remove(self, cb):
         super().remove(cb)
-        self.learn.remove_cb(cb)
+        bad = self.learn.__dict__.get("_v1_not_callbacks", [])
+        if any(b is cb for b in bad): bad[:] = [b for b in bad if b is not cb]
+        else: self.learn.remove_cb(cb)
 
 
 class LearnerCallback(_LearnerCallback, Callback):
@@ -98,24 +106,73 @@ def _v1_metric(m):
 
 class V1MetricCallback(Metric):
     """A v1 metric written as a `Callback` (`on_epoch_begin` / `on_batch_end(last_output, last_target)` /
-    `on_epoch_end(last_metrics)` returning `{'last_metrics': last_metrics + [value]}`), as a fastai 2 `Metric`."""
+    `on_epoch_end(last_metrics)` returning `{'last_metrics': last_metrics + [value]}`), as a fastai 2 `Metric`:
+    `on_train_begin` / `on_train_end` at the fit's start and end (v1's `ConfusionMatrix` sets up there), named
+    as v1's recorder named it (the `name` it set, else `camel2snake` of its class: `f_beta`, `kappa_score`)."""
     def __init__(self, cb): self.cb = cb
 
+    def __getstate__(self):
+        # the learner of the last fit is not part of the metric (`learn.export()` pickles the metrics)
+        return {k: v for k, v in self.__dict__.items() if k not in ("learn", "_done")}
+
     @property
-    def name(self): return getattr(self.cb, "name", camel2snake(type(self.cb).__name__))
+    def name(self): return self.cb.__dict__.get("_v1_name") or camel2snake(type(self.cb).__name__)
+
+    def _state(self, **kwargs):
+        learn = getattr(self, "learn", None)
+        st = learn.__dict__.get("_v1_cb_state") if learn is not None else None
+        return {**(st.d if st is not None else {}), **kwargs}
+
+    def begin_fit(self, learn):
+        "v1's `on_train_begin`, at the start of a fit (and of `validate`, as v1's)."
+        self.learn = learn
+        self.cb.on_train_begin(**self._state(n_epochs=getattr(learn, "n_epoch", 1), pbar=None))
+
+    def end_fit(self, exception=False):
+        "v1's `on_train_end` (`exception`: the exception that ended the fit, False if none)."
+        self.cb.on_train_end(**self._state(exception=exception))
 
     def reset(self):
-        self.cb.on_epoch_begin()
+        self.cb.on_epoch_begin(**self._state())
         self._done = None
 
     def accumulate(self, learn):
-        self.cb.on_batch_end(last_output=learn.pred, last_target=_unpack(learn.yb), train=False, learn=learn)
+        self.learn = learn
+        self.cb.on_batch_end(**self._state(last_input=_unpack(learn.xb), last_output=learn.pred, last_target=_unpack(learn.yb),
+                                           last_loss=learn.loss, train=False))
 
     @property
     def value(self):
-        res = self.cb.on_epoch_end(last_metrics=[], learn=getattr(self, "learn", None))
-        mets = (res or {}).get("last_metrics", [])
-        return mets[-1] if mets else None
+        # computed once per epoch: v1 called `on_epoch_end` once (MultiLabelFbeta adds its eps to its totals there)
+        if getattr(self, "_done", None) is None:
+            res = self.cb.on_epoch_end(**self._state(last_metrics=[]))
+            mets = list((res or {}).get("last_metrics", []))
+            v = mets[0] if len(mets) == 1 else mets if mets else None
+            # v1's table printed every value but a Python int as a float (`f'{stat:.6f}'`): an int tensor too
+            if isinstance(v, torch.Tensor) and v.ndim == 0: v = float(v)
+            self._done = [v]
+        return self._done[0]
+
+
+class _Plain:
+    "A value as fastai 2's `_maybe_item` reads a metric (its `.value`)."
+    def __init__(self, value): self.value = value
+
+
+class _V1MetricList(L):
+    "The learner's metrics: `learn.metrics.append(m)` (v1's list) adapts `m` as the `metrics=` argument does."
+    def append(self, m): self.items.append(_v1_metric(m))
+
+    def insert(self, i, m): self.items.insert(i, _v1_metric(m))
+
+    def extend(self, ms): self.items.extend([_v1_metric(m) for m in ms])
+
+    def __setitem__(self, idx, m):
+        if isinstance(idx, int): m = _v1_metric(m)
+        return super().__setitem__(idx, m)
+
+
+def _v1_metric_cbs(learn): return [m for m in getattr(learn, "metrics", []) if isinstance(m, V1MetricCallback)]
 
 
 class FitMixin:
@@ -137,15 +194,21 @@ class FitMixin:
     def callbacks(self):
         "The learner's callbacks, without fastai 2's built-in ones (v1 kept those out of `learn.callbacks`)."
         builtin = tuple(_fastai_defaults.callbacks)
-        return _CallbackList(self, [cb for cb in self.cbs if not isinstance(cb, builtin)])
+        return _CallbackList(self, [cb for cb in self.cbs if not isinstance(cb, builtin)]
+                             + list(self.__dict__.get("_v1_not_callbacks", [])))
 
     @callbacks.setter
     def callbacks(self, cbs):
         cbs = check_callbacks(cbs, "learn.callbacks")
-        self.remove_cbs(list(self.callbacks))
+        self.__dict__.pop("_v1_not_callbacks", None)
+        self.remove_cbs([cb for cb in self.callbacks if isinstance(cb, _Callback)])
         self.add_cbs(cbs)
 
     def _fit_callbacks(self, callbacks, cbs):
+        for bad in self.__dict__.get("_v1_not_callbacks", []):
+            raise AttributeError(f"'{type(bad).__name__}' object has no attribute 'on_train_begin': learn.callbacks holds "
+                                 f"{bad!r:.80}, which is not a callback (`learn.callbacks.append([cb])` appends the list "
+                                 "itself); append callbacks one by one, or use `learn.callbacks.extend([...])`")
         fns = list(self.callback_fns) + list(defaults.extra_callback_fns or [])
         extra = split_callback_fns(fns)
         built = [build_callback(f.fn, self) if isinstance(f, CallbackFn) else f for f in extra]
@@ -176,7 +239,10 @@ class FitMixin:
             bs = getattr(dl, "bs", getattr(dl, "batch_size", None))
             raise AssertionError(f"Your training dataloader is empty, can't train a model. Use a smaller batch size "
                                  f"(batch size={bs} for {len(dl.dataset)} elements).")
-        cbs = self._fit_callbacks(callbacks, cbs) + ([StopOnNonFiniteLoss()] if stop_on_nan else [])
+        cbs = self._fit_callbacks(callbacks, cbs)
+        # v1's TerminateOnNaNCallback stops such a fit its own way (quietly, after that batch): it takes over
+        v1_nan = any(isinstance(cb, TerminateOnNaNCallback) for cb in list(cbs) + list(self.cbs))
+        cbs += [StopOnNonFiniteLoss()] if stop_on_nan and not v1_nan else []
         # v1 built the optimizer once; later fits (and fastai 2's `fit`) only set its lr and wd.
         if reset_opt or not self.opt: self.create_opt(lrs, wds)
         self._v1_start_epoch = 0
@@ -246,7 +312,7 @@ class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMi
     @metrics.setter
     def metrics(self, v):
         # v1 named a function metric after `func.__name__` (`AverageMetric`) and ran metric callbacks
-        self._metrics = L(v).map(_v1_metric)
+        self._metrics = _V1MetricList(L(v).map(_v1_metric))
 
     # -- v1 names for fastai 2 attributes -------------------------------------------------------
     @property
@@ -374,7 +440,7 @@ class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMi
         # fastai 2 calls `create_opt()` without arguments (fit, fit_one_cycle): then use `self.lr`.
         lrs = self._lr_list(self.lr if lr is None else lr)
         opt_func = resolve_opt_func(self.opt_func, self.true_wd)
-        self.opt = opt_func(self._layer_group_params(), lr=lrs[-1])
+        self.opt = as_v1_optimizer(opt_func(self._layer_group_params(), lr=lrs[-1]))   # v1's `opt.lr`, `opt.mom`, ...
         wds = listify_wd(wd, len(lrs))
         self.opt.set_hypers(lr=lrs, wd=wds)
         if not self.bn_wd and hasattr(self.opt, "state"):
@@ -415,6 +481,7 @@ class Recorder(_Recorder):
         if self.add_time: names.append("time")
         self.metric_names = "epoch" + names
         self.smooth_loss.reset()
+        for m in _v1_metric_cbs(self.learn): m.begin_fit(self.learn)
 
     @property
     def _train_mets(self):
@@ -450,7 +517,15 @@ class Recorder(_Recorder):
         # v1 (1.0.61) printed one `#na#` for an epoch without validation (lr_find), whatever the number of
         # metrics: its row was `[epoch, smooth_loss, None]` (`0  3.398575  #na#  00:04`), shorter than the header.
         if self.cancel_valid: self.log += ["#na#"]
-        else: self._valid = [_maybe_item(m) for m in self._valid_mets]
+        else:
+            self._valid = [_maybe_item(m) for m in self._valid_mets]
+            if any(v is None or isinstance(v, list) for v in self._valid[1:]):
+                # v1's metric callbacks added their values to `last_metrics`: none (ConfusionMatrix keeps its matrix
+                # in `.metric`) or several (`Precision(average=None)`: one per class), each a value of the row
+                n, kept = len(self._valid), [self._valid[0]]
+                for v in self._valid[1:]:
+                    kept += [] if v is None else [_maybe_item(_Plain(o)) for o in v] if isinstance(v, list) else [v]
+                self.log, self._valid = L(list(self.log)[:-n] + kept), kept
 
     def after_epoch(self):
         "Save epoch info: num_batch, valid loss, metrics."
@@ -464,6 +539,11 @@ class Recorder(_Recorder):
     def after_fit(self):
         if hasattr(super(), "after_fit"): super().after_fit()
         self.__dict__.pop("_added_met_names", None)     # v1 built a new Recorder for each fit
+        for m in _v1_metric_cbs(self.learn): m.end_fit(False)
+
+    def _on_fit_error(self, exc):
+        "v1 ran its metrics' `on_train_end` after an exception too (`exception=False` for a KeyboardInterrupt)."
+        for m in _v1_metric_cbs(self.learn): m.end_fit(exc if isinstance(exc, Exception) else False)
 
     def add_metric_names(self, names):
         "Add `names` to the inner metric names."

@@ -3,6 +3,13 @@ torch optimizers and v1's per-layer-group learning rates and weight decays), the
 ``Scheduler``, and what v1's callback system needed from a callback: built from the learner
 (``LearnerCallback``, ``callback_fns``), stopping an epoch (``{'stop_epoch': True}``), v1's epoch count.
 
+v1's ``Callback`` runs on fastai 2's loop with v1's keyword state and v1's loop: one callback (or class) where a
+list was expected is a list of one (v1's ``listify``), ``{'skip_zero': True}`` keeps the gradients for the next
+batch, ``on_train_end(exception=e)`` runs after an exception too (``False`` after a ``KeyboardInterrupt``, as v1's
+``except Exception`` / ``finally``), an exception reaches the caller unchanged (fastai 2 rewrites its message), and
+a callback may set its ``name`` (a v1 metric names its column so). ``OptimWrapper`` gives the learner's fastai 2
+optimizer v1's ``lr`` / ``mom`` / ``beta`` / ``wd`` properties (``as_v1_optimizer``).
+
 v1's optimizer defaults: ``AdamW`` was torch's Adam with ``betas=(0.9, 0.99)`` and ``eps=1e-8``, with weight
 decay applied decoupled (``true_wd``) by its ``OptimWrapper``. fastai 2's ``Adam`` computes the same update
 (same bias correction, ``eps`` added to the corrected root); only its defaults differ (``eps=1e-5``), so v1's
@@ -18,18 +25,19 @@ from functools import partial
 import numpy as np
 import torch
 from fastai.callback.core import Callback as _Callback
-from fastai.callback.core import (CancelBackwardException, CancelFitException, CancelStepException, CancelTrainException,
+from fastai.callback.core import (CancelBackwardException, CancelBatchException, CancelFitException, CancelStepException, CancelTrainException,
                                  CancelValidException)
+from fastai.callback.core import _inner_loop
 from fastai.callback.schedule import sched_cos, sched_exp, sched_lin, sched_no
 from fastai.learner import AvgMetric
 from fastai.learner import Learner as _Learner
 from fastcore.basics import camel2snake
 from fastcore.foundation import L
-from fastai.optimizer import OptimWrapper
+from fastai.optimizer import OptimWrapper as _OptimWrapper
 
 from .core import func_args
 
-__all__ = ["V1OptimWrapper", "resolve_opt_func", "Scheduler", "set_hyper", "stop_epoch", "v1_epoch", "CallbackFn", "split_callback_fns",
+__all__ = ["V1OptimWrapper", "OptimWrapper", "as_v1_optimizer", "resolve_opt_func", "Scheduler", "set_hyper", "stop_epoch", "v1_epoch", "CallbackFn", "split_callback_fns",
            "check_callbacks", "build_callback", "LayerGroupCountError", "listify_wd",
            "Callback", "SmoothenValue", "CallbackHandler", "AverageMetric", "do_annealing_poly", "annealing_poly"]
 
@@ -56,7 +64,7 @@ def resolve_opt_func(opt_func, true_wd):
         return partial(opt_func, decouple_wd=bool(true_wd))
     return opt_func
 
-class V1OptimWrapper(OptimWrapper):
+class V1OptimWrapper(_OptimWrapper):
     """fastai 2's `OptimWrapper` around a torch optimizer, with weight decay applied as v1's `OptimWrapper`
     did. `true_wd=True` (v1's default): decoupled, each trainable parameter times `1 - lr * wd` before the
     torch step. `true_wd=False`: L2, `wd * p` added to the gradient, as torch's own `weight_decay`. Either
@@ -83,6 +91,112 @@ class V1OptimWrapper(OptimWrapper):
                     if self.true_wd: p.mul_(1 - lr * wd)
                     elif p.grad is not None: p.grad.add_(p, alpha=wd)
         return self.opt.step(closure)
+
+# -- v1's OptimWrapper: its hyper-parameter properties on fastai 2's optimizer ----------------------
+# v1's `OptimWrapper` key (torch's name) -> fastai 2's hyper-parameter (fastai 2's `OptimWrapper` maps the same way)
+_V1_KEYS = {"lr": "lr", "momentum": "mom", "alpha": "sqr_mom", "weight_decay": "wd"}
+
+class OptimWrapper:
+    """v1's `OptimWrapper` API (`fastai/callback.py`) on the learner's fastai 2 optimizer: `learn.opt.lr`,
+    `.mom`, `.beta`, `.wd` read the last layer group's value and set every group's (one value, or one per
+    layer group), `read_val(key)` lists a torch key's value per layer group. `learn.opt` is fastai 2's own
+    optimizer (its class mixed with this one, `as_v1_optimizer`); the hyper-parameters are fastai 2's:
+    `mom` is Adam's first beta or the momentum, `beta` Adam's second beta or RMSprop's alpha (fastai 2's `sqr_mom`)."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is OptimWrapper:
+            raise TypeError("OptimWrapper is the v1 API of a learner's optimizer: use `learn.create_opt(lr, wd)` "
+                            "(then `learn.opt.lr`, `learn.opt.mom`, ...) or `OptimWrapper.create(opt_func, lr, layer_groups)`")
+        return super().__new__(cls)
+
+    @classmethod
+    def create(cls, opt_func, lr, layer_groups, wd=0., true_wd=False, bn_wd=True):
+        "Create an optimizer from `opt_func` over the parameters of `layer_groups` with `lr` (one or one per group)."
+        from .torch_core import split_no_wd_params
+        params = [list(g.parameters()) for g in layer_groups]
+        n = len(params)
+        opt = as_v1_optimizer(resolve_opt_func(opt_func, true_wd)(params, lr=float(np.array(lr).reshape(-1)[-1])))
+        opt.lr, opt.wd = lr, wd
+        if not bn_wd and hasattr(opt, "state"):
+            for p in split_no_wd_params(layer_groups)[1::2]:
+                for q in p: opt.state[q]["do_wd"] = False
+        assert len(opt.hypers) == n
+        return opt
+
+    def _get(self, key):
+        stale = self.__dict__.get("_v1_props", {})
+        return stale[key] if key in stale else self.hypers[-1].get(key)
+
+    def set_hyper(self, k, v):
+        self.__dict__.get("_v1_props", {}).pop(k, None)
+        return super().set_hyper(k, v)
+
+    def load_state_dict(self, sd):
+        """Load the optimizer's state (and its hyper-parameters, which the next steps use). v1's `OptimWrapper`
+        kept its own `lr` / `mom` / `beta` / `wd` through a load (`lr_find` reloads the state it saved, and
+        `learn.opt.lr` then still reads the last learning rate it tried), until they are set again (`fit` does)."""
+        keep = {k: self.hypers[-1].get(k) for k in ("lr", "mom", "sqr_mom", "wd")}
+        parent = getattr(super(), "load_state_dict", None)   # fastai 2's OptimWrapper hands it to the torch optimizer
+        res = parent(sd) if parent is not None else self.opt.load_state_dict(sd)
+        self.__dict__["_v1_props"] = keep
+        return res
+
+    def _set(self, key, val):
+        if key not in self.hypers[0]: return
+        self.set_hyper(key, [float(v) for v in _per_group(val, len(self.hypers), val, key, "a float or one float per layer group")])
+
+    @property
+    def lr(self): return self._get("lr")
+
+    @lr.setter
+    def lr(self, val): self._set("lr", val)
+
+    @property
+    def mom(self): return self._get("mom")
+
+    @mom.setter
+    def mom(self, val): self._set("mom", val)
+
+    @property
+    def beta(self): return self._get("sqr_mom")
+
+    @beta.setter
+    def beta(self, val):
+        if val is not None: self._set("sqr_mom", val)
+
+    @property
+    def wd(self): return self._get("wd")
+
+    @wd.setter
+    def wd(self, val): self._set("wd", val)
+
+    def read_val(self, key):
+        "The value of v1's (torch's) hyper-parameter `key` per layer group (`'betas'`: the two lists)."
+        if key == "betas": return [h.get("mom") for h in self.hypers], [h.get("sqr_mom") for h in self.hypers]
+        return [h.get(_V1_KEYS.get(key, key)) for h in self.hypers]
+
+    def get_stat(self, name):
+        "v1's `get_stat`: `lr`, `mom`, `beta`, `wd` or another hyper-parameter of the last layer group."
+        if name in ("lr", "mom", "beta", "wd"): return getattr(self, name)
+        return self._get(name)
+
+    def set_stat(self, name, value):
+        "v1's `set_stat`: set `lr`, `mom`, `beta`, `wd` or another hyper-parameter of every layer group."
+        if name in ("lr", "mom", "beta", "wd"): setattr(self, name, value)
+        else: self._set(name, value)
+
+_V1_OPT_CLASSES = {}
+
+def as_v1_optimizer(opt):
+    "`opt` (a fastai 2 optimizer) with v1's `OptimWrapper` properties: its class mixed with `OptimWrapper`."
+    cls = type(opt)
+    if isinstance(opt, OptimWrapper): return opt
+    new = _V1_OPT_CLASSES.get(cls)
+    if new is None:
+        new = _V1_OPT_CLASSES[cls] = type(cls.__name__, (OptimWrapper, cls), {"__module__": cls.__module__,
+                                                                               "__qualname__": cls.__qualname__})
+    opt.__class__ = new
+    return opt
 
 # -- per-layer-group values -------------------------------------------------------------------
 class LayerGroupCountError(AssertionError, ValueError):
@@ -162,11 +276,17 @@ def _func(f): return f.func if isinstance(f, partial) else f
 
 def _is_class(f, base): return isinstance(_func(f), type) and issubclass(_func(f), base)
 
+def _listify_cbs(cbs):
+    "v1's `listify`: one callback (or callback class) alone is a list of one (`fit(1, callbacks=cb)`)."
+    if cbs is None: return []
+    if isinstance(cbs, (_Callback, type, partial)) or not isinstance(cbs, (list, tuple, L)) and callable(cbs): return [cbs]
+    return list(cbs)
+
 def split_callback_fns(callback_fns):
     """v1's `callback_fns` as fastai 2 callbacks (fastai 2 `Callback` classes, added once) and
     `CallbackFn`s (v1 callback classes, partials of them, or functions of the learner: built per fit)."""
     res = []
-    for f in list(callback_fns or []):
+    for f in _listify_cbs(callback_fns):
         if isinstance(f, _Callback):
             res.append(f)                                 # already built: fastai 2 keeps it
         elif _is_class(f, _Callback) and not _is_class(f, _LearnerCallback):
@@ -181,7 +301,7 @@ def split_callback_fns(callback_fns):
 def check_callbacks(callbacks, where="callbacks"):
     "v1's `callbacks`: built callbacks (fastai 2 `Callback` classes are built by fastai 2)."
     res = []
-    for cb in list(callbacks or []):
+    for cb in _listify_cbs(callbacks):
         if isinstance(cb, _Callback) or (_is_class(cb, _Callback) and isinstance(cb, type)
                                         and not issubclass(cb, _LearnerCallback)):
             res.append(cb)
@@ -262,7 +382,7 @@ class _V1State:
             if getattr(rec, "cancel_valid", False) or len(log) < 3: d["last_metrics"] = [None]
             else: d["last_metrics"] = log[2:]
         elif event == "train_end": d["exception"] = False   # fastai 2 runs `after_fit` only when no exception was raised
-        d["stop_training"] = self.stop_training
+        if event != "train_begin": d["stop_training"] = self.stop_training   # v1 set it at the first epoch
 
     def update(self, new, event):
         "Apply what a callback returned, as v1's `CallbackHandler._call_and_update`."
@@ -289,6 +409,9 @@ class _V1State:
         d = self.d
         if event == "backward_begin" and d.get("skip_bwd"): raise CancelBackwardException()
         if event == "backward_end" and d.get("skip_step"): raise CancelStepException()
+        # v1 left the gradients for the next batch to add to (`opt.zero_grad()` only without `skip_zero`); fastai 2
+        # zeroes them right after `after_step`, unless the batch is cancelled (its `after_batch` still runs)
+        if event == "step_end" and d.get("skip_zero"): raise CancelBatchException()
         if event == "batch_end":
             if d.get("train"):
                 d["iteration"] += 1
@@ -314,6 +437,8 @@ def _make_event(f2_event):
         learn = self.learn
         if v1 in _TRAIN_ONLY and not learn.training: return
         st = _v1_state(learn)
+        if f2_event == "before_fit": self.__dict__["_v1_fit_state"] = st
+        if f2_event == "after_fit": self.__dict__.pop("_v1_fit_state", None)
         if f2_event == "before_epoch":
             st.pending_stop_epoch = False
             if st.stop_training: raise CancelFitException()   # v1 broke out of the epoch loop after `stop_training`
@@ -340,6 +465,33 @@ class Callback(_Callback):
     def order(self): return self._order
 
     def __setattr__(self, name, value): object.__setattr__(self, name, value)   # v1 never warned about shadowing
+
+    def __call__(self, event_name):
+        "Call `self.{event_name}` as fastai 2 does; an exception a v1 callback raises reaches the caller as v1 raised it."
+        # fastai 2 rewrites the message of any exception a callback raises ("Exception occured in `Cb` when calling
+        # event `after_batch`: ..."); v1's loop let it through unchanged (`on_train_end(exception=e)` sees it so too)
+        _run = (event_name not in _inner_loop or (self.run_train and getattr(self, "training", True)) or
+                (self.run_valid and not getattr(self, "training", False)))
+        f = getattr(self, event_name, None) if self.run and _run else None
+        res = f() if callable(f) else None
+        if event_name == "after_fit": self.run = True
+        return res
+
+    @property
+    def name(self):
+        "fastai 2's name of the callback (`learn.<name>`), or the one it set (a v1 metric names its column so)."
+        return self.__dict__.get("_v1_name") or _Callback.name.fget(self)
+
+    @name.setter
+    def name(self, v): self.__dict__["_v1_name"] = v
+
+    def _on_fit_error(self, exc):
+        """v1 ran `on_train_end` in a `finally`: after an exception too, with `exception` the exception (`False`
+        for a `KeyboardInterrupt`, which v1's `except Exception` let through); fastai 2 skips `after_fit`."""
+        st = self.__dict__.pop("_v1_fit_state", None)
+        d = dict(st.d) if st is not None else _get_init_state()
+        d["exception"] = exc if isinstance(exc, Exception) else False
+        self.on_train_end(**d)
 
     def on_train_begin(self, **kwargs):
         "To initialize constants in the callback."

@@ -20,7 +20,7 @@ from .callbacks.lr_finder import LRFinder
 from .callbacks.one_cycle import OneCycleScheduler
 from .core import check_epochs, defaults
 
-__all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "one_cycle_scheduler", "ShowGraph",
+__all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "mixup", "one_cycle_scheduler", "ShowGraph",
            "BnFreeze", "GradientClipping", "clip_grad"]
 
 # the table entries a one-cycle fit's warning names (the method and v1's module-level function alike)
@@ -155,6 +155,10 @@ class TrainMixin:
         return clip_grad(self, clip)
 
     # -- mixed precision ----------------------------------------------------------------------------
+    def mixup(self, alpha=0.4, stack_x=False, stack_y=True):
+        "Add mixup https://arxiv.org/abs/1710.09412 to `learn`."
+        return mixup(self, alpha=alpha, stack_x=stack_x, stack_y=stack_y)
+
     def to_fp16(self, loss_scale=None, max_noskip=1000, dynamic=True, clip=None, flat_master=False,
                 max_scale=2 ** 24, loss_fp32=True):
         "Put `learn` in FP16 precision mode."
@@ -196,3 +200,10 @@ def to_fp16(learn, loss_scale=None, max_noskip=1000, dynamic=True, clip=None, fl
 def to_fp32(learn):
     "Put `learn` back to FP32 precision mode."
     return learn.to_fp32()
+
+
+def mixup(learn, alpha=0.4, stack_x=False, stack_y=True):
+    "Add mixup https://arxiv.org/abs/1710.09412 to `learn`."
+    from .callbacks.mixup import MixUpCallback    # callbacks/mixup.py imports basic_train, which imports this module
+    learn.callback_fns.append(partial(MixUpCallback, alpha=alpha, stack_x=stack_x, stack_y=stack_y))
+    return learn

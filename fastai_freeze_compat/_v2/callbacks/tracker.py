@@ -1,6 +1,8 @@
 """fastai v1's ``fastai/callbacks/tracker.py`` on fastai 2: ``SaveModelCallback`` and ``EarlyStoppingCallback``
 with v1's constructor (the learner first) and v1's behaviour where it differed (file names, patience,
-printed lines, a missing monitor only warns), built on fastai 2's ``tracker`` callbacks.
+printed lines, a missing monitor only warns), built on fastai 2's ``tracker`` callbacks; ``TerminateOnNaNCallback``
+is v1's own callback on the package's v1 ``Callback``. A fit given one runs without the package's
+``StopOnNonFiniteLoss`` (``basic_train.Learner.fit``): v1's callback ends it quietly after the NaN batch.
 """
 import os
 from warnings import warn
@@ -12,9 +14,23 @@ from fastai.callback.tracker import EarlyStoppingCallback as _EarlyStoppingCallb
 from fastai.callback.tracker import SaveModelCallback as _SaveModelCallback
 from fastai.callback.tracker import TrackerCallback as _TrackerCallback
 
-from ..callback import _LearnerCallback, v1_epoch
+from ..callback import Callback, _LearnerCallback, v1_epoch
 
-__all__ = ["SaveModelCallback", "EarlyStoppingCallback"]
+__all__ = ["SaveModelCallback", "EarlyStoppingCallback", "TerminateOnNaNCallback"]
+
+
+class TerminateOnNaNCallback(Callback):
+    "A `Callback` that terminates training if loss is NaN."
+
+    def __init__(self):
+        self.stop = False
+
+    def on_batch_end(self, last_loss, epoch, num_batch, **kwargs):
+        "Test if `last_loss` is NaN and interrupts training."
+        if self.stop: return True  # to skip validation after stopping during training
+        if torch.isnan(last_loss):
+            print(f"Epoch/Batch ({epoch}/{num_batch}): Invalid loss, terminating training.")
+            return {"stop_epoch": True, "stop_training": True, "skip_validate": True}
 
 def _comp(cls, mode):
     "v1's `mode` ('auto', 'min', 'max') as fastai 2's `comp` (None: fastai 2's 'auto', the same rule)."
