@@ -48,6 +48,7 @@ _GOT = {}
 def got(case, images):
     if case not in _GOT:
         _GOT[case] = rec.record_case(NS, torch, case, images, FIXTURES)
+        if case == "seg": _GOT[case] = rec._digest(_GOT[case])
     return _GOT[case]
 
 
