@@ -150,7 +150,10 @@ def test_bad_input_says_what_to_do(images):
     with pytest.raises(TypeError, match="takes a DatasetType"): learn.get_preds("valid")
     with pytest.raises(TypeError, match="takes a DatasetType"): learn.pred_batch("train")
     fac = _learner(images)
-    with pytest.raises(TypeError, match="open it first"): fac.predict("some/file.png")
+    with pytest.raises(TypeError, match="open it first"): fac.data.one_item("some/file.png")
+    fn = images / "valid" / "a" / "a0.png"
+    cls, idx, probs = fac.predict(fn)       # a file name: fastai 2's predict (v1 refused it), the class as a string
+    assert cls in ("a", "b") and probs.shape == (2,)
     multi, _ = rec._data(NS, "multi", images)
     m = V.Learner(multi, rec._model(NS, torch, "multi", multi.c, FIXTURES))
     with pytest.raises(TypeError, match="no Test set"): m.get_preds(V.DatasetType.Test)

@@ -163,6 +163,11 @@ class PredictMixin:
         """Return predicted class, label and probabilities for `item` (a v1 `Image`): `(Category, tensor(idx),
         probabilities)`, or with `return_x` `(x, y, pred, raw_pred)`."""
         data = self._v1_data("predict")
+        from .core import ItemBase
+        if getattr(data, "_view", None) is not None and not isinstance(item, ItemBase) and not kwargs \
+                and not return_x and not with_dropout:
+            # a raw item (a file name, a PILImage) on fastai 2 datasets: fastai 2's predict (v1 refused it)
+            return super().predict(item)
         batch = data.one_item(item)
         res = self.pred_batch(batch=batch, with_dropout=with_dropout)
         raw_pred, x = grab_idx(res, 0, batch_first=batch_first), batch[0]
