@@ -428,6 +428,68 @@ CHANGES = (
            "GradientAccumulation(n_acc)", "Callback",
            (Ref("fastai.basic_train:Learner.fit", "callbacks", None),), (Ref("fastai.learner:Learner.fit", "cbs", None),),
            ("tests/test_v1_callbacks.py::test_loop_is_v1s", "tests/test_v1_callbacks.py::test_single_callback_and_callback_fns_class")),
+    # inference (preds helper): _v2/_predict.py, _v2/train.py
+    Change("behaviour.predict", "behaviour",
+           "learn.predict(img) of a v1 Image (open_image(fn), data.valid_ds[i][0]): (Category, tensor(idx), probs), "
+           "the image through the validation transforms (data.one_item)",
+           "learn.predict(item) of a raw item (a file name, a PILImage) through dls.test_dl: (decoded, tensor(idx), "
+           "probs), decoded the class name; a v1 Image has none of fastai 2's types",
+           "fastai 2's refuses a v1 Image, and returns the label as a string, not a v1 Category (nor MultiCategory, "
+           "FloatItem): v1 code reading `pred_class.obj` / `str(pred_class)` breaks",
+           "learn.predict(PILImage.create(fn)), then learn.dls.vocab[idx] for the class",
+           "Learner.predict", (Ref("fastai.basic_train:Learner.predict", "item"),),
+           (Ref("fastai.learner:Learner.predict", "item"),), ("tests/test_v1_predict.py::test_inference_is_v1s",)),
+    Change("behaviour.get_preds", "behaviour",
+           "learn.get_preds(ds_type=DatasetType.Valid, activ=None, with_loss=False, n_batch=None) -> [preds, targets"
+           "(, losses)], on the loader in its order (DatasetType.Train: shuffled, drop_last)",
+           "learn.get_preds(ds_idx=1, dl=None, with_input=False, with_decoded=False, with_loss=False, act=None, "
+           "reorder=True) -> a tuple, dataset order, drop_last undone",
+           "another signature (a DatasetType is not an index), a tuple for v1's list, no n_batch, and losses per item "
+           "(a multi-label loss averaged over the labels, v1 kept one per label); validate returns floats for v1's "
+           "[loss, tensor(metric), ...]",
+           "learn.get_preds(dl=learn.dls.valid, reorder=False, act=...), losses recomputed with "
+           "loss_func(preds, targs, reduction='none') on the raw outputs",
+           "Learner.get_preds", (Ref("fastai.basic_train:Learner.get_preds", "ds_type"),),
+           (Ref("fastai.learner:Learner.get_preds", "ds_idx", 1), Ref("fastai.learner:Learner.validate", "ds_idx", 1)),
+           ("tests/test_v1_predict.py::test_inference_is_v1s",
+            "tests/test_v1_predict.py::test_fastai2_calls_stay_fastai2s")),
+    Change("behaviour.tta", "behaviour",
+           "learn.TTA(beta=0.4, scale=1.35, ds_type=DatasetType.Valid): 8 passes (zoom by `scale` at the 4 corners, "
+           "each also flipped), averaged, blended 0.4 plain + 0.6 augmented",
+           "learn.tta(ds_idx=1, dl=None, n=4, item_tfms=None, batch_tfms=None, beta=0.25): n passes of the training "
+           "augmentations, blended 0.25 augmented + 0.75 plain",
+           "other passes (random training augmentations, not v1's deterministic corner zooms) and the blend the "
+           "other way round: other predictions",
+           "average the outputs of 8 copies of the validation loader with Zoom(scale) at the corners and Flip, "
+           "then 0.4 * plain + 0.6 * mean",
+           "Learner.TTA", (Ref("fastai.vision.tta:_TTA", "beta", 0.4), Ref("fastai.vision.tta:_TTA", "scale", 1.35)),
+           (Ref("fastai.learner:Learner.tta", "beta", 0.25), Ref("fastai.learner:Learner.tta", "n", 4)),
+           ("tests/test_v1_predict.py::test_inference_is_v1s",)),
+    Change("behaviour.interpretation", "behaviour",
+           "ClassificationInterpretation.from_learner(learn, ds_type=DatasetType.Valid) (fastai.train); "
+           "confusion_matrix(slice_size=1), most_confused(min_val=1, slice_size=1), learn.interpret()",
+           "ClassificationInterpretation.from_learner(learn, ds_idx=1, dl=None, act=None) (fastai.interpret); "
+           "most_confused(min_val=1), no learn.interpret()",
+           "moved to fastai.interpret, DatasetType replaced by an index; fastai 2's top_losses (items=...) and "
+           "plot_top_losses (decoded titles) differ; v1's MultiLabelClassificationInterpretation only raised "
+           "NotImplementedError",
+           "fastai.interpret.ClassificationInterpretation.from_learner(learn)",
+           "ClassificationInterpretation",
+           (Ref("fastai.train:ClassificationInterpretation.from_learner", "ds_type"),
+            Ref("fastai.train:ClassificationInterpretation.most_confused", "slice_size", 1)),
+           (Ref("fastai.interpret:ClassificationInterpretation.from_learner", "ds_idx", 1),),
+           ("tests/test_v1_predict.py::test_inference_is_v1s",
+            "tests/test_v1_predict.py::test_show_results_and_plots_draw_v1s_figures")),
+    Change("behaviour.destroy_purge", "behaviour",
+           "learn.destroy() (an empty shell: every attribute prints 'this object has been destroyed'), "
+           "learn.purge(clear_opt=True) (frees the cached state and the optimizer)",
+           "no Learner.destroy / Learner.purge: AttributeError",
+           "fastai 2 has neither: `del learn; gc.collect()` frees the memory",
+           "del learn; gc.collect(); torch.cuda.empty_cache()",
+           "Learner.destroy", (Ref("fastai.basic_train:Learner.destroy"), Ref("fastai.basic_train:Learner.purge",
+                                                                             "clear_opt", True)), (),
+           ("tests/test_v1_predict.py::test_destroy_leaves_v1s_zombie",
+            "tests/test_v1_predict.py::test_purge_keeps_the_model_and_drops_the_optimizer")),
 )
 
 

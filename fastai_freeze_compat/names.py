@@ -58,8 +58,6 @@ IDENTICAL = {
 
 #: One v1 name not bridged: ``{name: (reason, native fastai 2 way)}``; takes precedence over its module's rule.
 UNSUPPORTED = {
-    "ClassificationInterpretation": ("v1's interpretation is not bridged yet",
-                                     "`ClassificationInterpretation.from_learner(learn)` (fastai.interpret)"),
     "load_learner": ("v1's export files are not bridged yet", "`load_learner(fname)` (fastai.learner)"),
 }
 
@@ -89,7 +87,8 @@ UNSUPPORTED_MODULES = {
     "fastai.callback": ("v1's callback system is not bridged yet", "`Callback` (fastai.callback.core)"),
     "fastai.callbacks": ("this v1 callback is not bridged yet", "fastai.callback.* (fastai 2's callbacks)"),
     "fastai.callbacks.hooks": ("v1's hooks are not bridged yet", "fastai.callback.hook (`Hook`, `Hooks`, `hook_outputs`)"),
-    "fastai.train": _INF,
+    "fastai.train": ("this helper of v1's fastai/train.py is not bridged yet",
+                     "fastai 2's callbacks (`GradientAccumulation`, `MixUp`; fastai.callback.*) and `fit_flat_cos`"),
     "fastai.metrics": ("this v1 metric is not bridged yet", "fastai.metrics (`accuracy_multi`, `F1Score`, `RocAuc`, ...)"),
     "fastai.data_block": _DB,
     "fastai.datasets": ("this v1 dataset helper is not bridged yet", "fastai.data.external (`untar_data`, `URLs`)"),

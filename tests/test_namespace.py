@@ -156,18 +156,18 @@ def test_bridged_names_are_the_packages_own_and_live_at_v1s_path():
 
 @v2only
 def test_unsupported_names_raise_naming_the_fastai2_way():
-    Interp = fv.ClassificationInterpretation
-    assert N.is_unsupported(Interp)
+    Unsup = fv.AccumulateScheduler
+    assert N.is_unsupported(Unsup)
     with pytest.raises(N.FastaiV1NotBridgedError,
-                       match=r"`ClassificationInterpretation`.*Native fastai 2: `ClassificationInterpretation.from_learner"):
-        Interp.from_learner(None)
+                       match=r"`AccumulateScheduler`.*Native fastai 2: fastai 2's callbacks \(`GradientAccumulation`"):
+        Unsup(None)
     with pytest.raises(NotImplementedError, match="not bridged"):
         importlib.import_module("fastai_freeze_compat.vision.gan").gan_critic()   # v1 names no bridge covers
 
-    class MyInterp(fv.ClassificationInterpretation):   # v1 code subclassing an unsupported class still imports
+    class MySched(fv.AccumulateScheduler):   # v1 code subclassing an unsupported class still imports
         pass
-    with pytest.raises(N.FastaiV1NotBridgedError, match="ClassificationInterpretation"):
-        MyInterp()
+    with pytest.raises(N.FastaiV1NotBridgedError, match="AccumulateScheduler"):
+        MySched()
 
 
 @v2only

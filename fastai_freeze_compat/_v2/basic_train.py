@@ -31,6 +31,7 @@ from torch import nn
 
 from .._warn import warn_bridged
 from ._checkpoint import CheckpointMixin
+from ._predict import PredictMixin
 from ._guards import StopOnNonFiniteLoss, check_lr, check_wd, closing_callbacks
 from .callback import (AverageMetric, Callback, CallbackFn, _LearnerCallback, _unpack, _v1_state, as_v1_optimizer, build_callback,
                        check_callbacks, listify_wd, resolve_opt_func, _per_group, split_callback_fns, v1_epoch)
@@ -256,7 +257,7 @@ class FitMixin:
                 if isinstance(cb, _LearnerCallback): self.__dict__[camel2snake(type(cb).__name__)] = cb
 
 
-class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMixin, _Learner):
+class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMixin, PredictMixin, _Learner):
     "Trainer for `model` using `data` to minimize `loss_func` with optimizer `opt_func` (fastai v1 API)."
 
     def __init__(self, data, model, opt_func=AdamW, loss_func=None, metrics=None, true_wd=True, bn_wd=True,

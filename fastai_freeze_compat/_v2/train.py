@@ -21,7 +21,8 @@ from .callbacks.one_cycle import OneCycleScheduler
 from .core import check_epochs, defaults
 
 __all__ = ["TrainMixin", "fit_one_cycle", "lr_find", "to_fp16", "to_fp32", "mixup", "one_cycle_scheduler", "ShowGraph",
-           "BnFreeze", "GradientClipping", "clip_grad"]
+           "BnFreeze", "GradientClipping", "clip_grad", "Interpretation", "ClassificationInterpretation",
+           "MultiLabelClassificationInterpretation"]
 
 # the table entries a one-cycle fit's warning names (the method and v1's module-level function alike)
 _ONE_CYCLE_CHANGES = ("default.pct_start", "default.final_div", "default.lr")
@@ -207,3 +208,121 @@ def mixup(learn, alpha=0.4, stack_x=False, stack_y=True):
     from .callbacks.mixup import MixUpCallback    # callbacks/mixup.py imports basic_train, which imports this module
     learn.callback_fns.append(partial(MixUpCallback, alpha=alpha, stack_x=stack_x, stack_y=stack_y))
     return learn
+
+
+# -- interpretation (v1's fastai/train.py; plot_top_losses and tta from fastai/vision/learner.py) ---------------
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+class Interpretation():
+    "Interpretation base class, can be inherited for task specific Interpretation classes"
+    def __init__(self, learn, preds, y_true, losses, ds_type=None):
+        from .basic_data import DatasetType
+        ds_type = DatasetType.Valid if ds_type is None else ds_type
+        self.data, self.preds, self.y_true, self.losses, self.ds_type, self.learn = \
+            learn.data, preds, y_true, losses, ds_type, learn
+        self.ds = (self.data.train_ds if ds_type == DatasetType.Train else
+                   self.data.test_ds if ds_type == DatasetType.Test else
+                   self.data.valid_ds if ds_type == DatasetType.Valid else
+                   self.data.single_ds if ds_type == DatasetType.Single else
+                   self.data.fix_ds)
+
+    @classmethod
+    def from_learner(cls, learn, ds_type=None, activ=None, tta=False):
+        "Gets preds, y_true, losses to construct base class from a learner (`tta`: with v1's test time augmentation)."
+        from .basic_data import DatasetType
+        ds_type = DatasetType.Valid if ds_type is None else ds_type
+        preds = (learn.TTA(ds_type=ds_type, with_loss=True) if tta else
+                 learn.get_preds(ds_type=ds_type, activ=activ, with_loss=True))
+        return cls(learn, *preds, ds_type=ds_type)
+
+    def top_losses(self, k=None, largest=True):
+        "`k` largest(/smallest) losses and indexes, defaulting to all losses (sorted by `largest`)."
+        return self.losses.topk(len(self.losses) if k is None else k, largest=largest)
+
+
+class ClassificationInterpretation(Interpretation):
+    "Interpretation methods for classification models."
+    def __init__(self, learn, preds, y_true, losses, ds_type=None):
+        super().__init__(learn, preds, y_true, losses, ds_type)
+        self.pred_class = self.preds.argmax(dim=1)
+
+    def confusion_matrix(self, slice_size=1):
+        "Confusion matrix as an `np.ndarray`."
+        import torch
+        x = torch.arange(0, self.data.c)
+        if slice_size is None: cm = ((self.pred_class == x[:, None]) & (self.y_true == x[:, None, None])).sum(2)
+        else:
+            cm = torch.zeros(self.data.c, self.data.c, dtype=x.dtype)
+            for i in range(0, self.y_true.shape[0], slice_size):
+                cm_slice = ((self.pred_class[i:i + slice_size] == x[:, None])
+                            & (self.y_true[i:i + slice_size] == x[:, None, None])).sum(2)
+                torch.add(cm, cm_slice, out=cm)
+        return cm.cpu().numpy()
+
+    def plot_confusion_matrix(self, normalize=False, title="Confusion matrix", cmap="Blues", slice_size=1,
+                              norm_dec=2, plot_txt=True, return_fig=None, **kwargs):
+        "Plot the confusion matrix, with `title` and using `cmap`."
+        import itertools
+        plt = _plt()
+        cm = self.confusion_matrix(slice_size=slice_size)
+        if normalize: cm = cm.astype("float") / cm.sum(axis=1)[:, np.newaxis]
+        fig = plt.figure(**kwargs)
+        plt.imshow(cm, interpolation="nearest", cmap=cmap)
+        plt.title(title)
+        tick_marks = np.arange(self.data.c)
+        plt.xticks(tick_marks, self.data.y.classes, rotation=90)
+        plt.yticks(tick_marks, self.data.y.classes, rotation=0)
+        if plot_txt:
+            thresh = cm.max() / 2.
+            for i, j in itertools.product(range(cm.shape[0]), range(cm.shape[1])):
+                coeff = f"{cm[i, j]:.{norm_dec}f}" if normalize else f"{cm[i, j]}"
+                plt.text(j, i, coeff, horizontalalignment="center", verticalalignment="center",
+                         color="white" if cm[i, j] > thresh else "black")
+        ax = fig.gca()
+        ax.set_ylim(len(self.data.y.classes) - .5, -.5)
+        plt.tight_layout()
+        plt.ylabel("Actual")
+        plt.xlabel("Predicted")
+        plt.grid(False)
+        if defaults.return_fig if return_fig is None else return_fig: return fig
+
+    def most_confused(self, min_val=1, slice_size=1):
+        "Sorted descending list of largest non-diagonal entries of confusion matrix, presented as actual, predicted, number of occurrences."
+        from operator import itemgetter
+        cm = self.confusion_matrix(slice_size=slice_size)
+        np.fill_diagonal(cm, 0)
+        res = [(self.data.classes[i], self.data.classes[j], cm[i, j]) for i, j in zip(*np.where(cm >= min_val))]
+        return sorted(res, key=itemgetter(2), reverse=True)
+
+    def plot_top_losses(self, k, largest=True, figsize=(12, 12), heatmap=False, heatmap_thresh=16, alpha=0.6,
+                        cmap="magma", show_text=True, return_fig=None):
+        "Show images in `top_losses` along with their prediction, actual, loss, and probability of actual class."
+        import math
+        if heatmap:
+            raise NotImplementedError("plot_top_losses(heatmap=True) (v1's Grad-CAM) is not bridged: "
+                                      "use heatmap=False, or fastai 2's `Interpretation.plot_top_losses`")
+        plt = _plt()
+        tl_val, tl_idx = self.top_losses(k, largest)
+        classes = self.data.classes
+        cols = math.ceil(math.sqrt(k))
+        rows = math.ceil(k / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=figsize)
+        if show_text: fig.suptitle("Prediction/Actual/Loss/Probability", weight="bold", size=14)
+        for i, idx in enumerate(tl_idx):
+            im, cl = self.ds[int(idx)]
+            cl = int(cl)
+            title = (f"{classes[self.pred_class[idx]]}/{classes[cl]} / {self.losses[idx]:.2f} / "
+                     f"{self.preds[idx][cl]:.2f}" if show_text else None)
+            im.show(ax=np.array(axes).flat[i], title=title)
+        if defaults.return_fig if return_fig is None else return_fig: return fig
+
+
+class MultiLabelClassificationInterpretation(Interpretation):
+    "Interpretation methods for classification models."
+    def __init__(self, learn, preds, y_true, losses, ds_type=None, sigmoid=True, thresh=0.3):
+        # v1 (1.0.61) raised this too: its multi-label interpretation was never written
+        raise NotImplementedError("MultiLabelClassificationInterpretation is not implemented in fastai v1 (1.0.61 "
+                                  "raises NotImplementedError): use fastai 2's `Interpretation`")

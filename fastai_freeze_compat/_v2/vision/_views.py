@@ -17,14 +17,16 @@ import torch
 from fastai.data.core import Datasets
 
 from ..core import Category, EmptyLabel, MultiCategory, show_some
+from ..data_block import CategoryList, EmptyLabelList, ItemList, MultiCategoryList
 from .image import Image, image_to_v1_tensor
 
 __all__ = ["ItemListView", "ImageListView", "CategoryListView", "MultiCategoryListView", "EmptyLabelListView",
            "LabelListView"]
 
 
-class ItemListView:
-    "A list of `items` (a NumPy object array, as in v1) read from `path`."
+class ItemListView(ItemList):
+    """A list of `items` (a NumPy object array, as in v1) read from `path`; a v1 `ItemList` (its `analyze_pred`,
+    `reconstruct`), not built by v1's constructor (no processing: the fastai 2 datasets did that)."""
     v1_name = 'ItemList'
     def __init__(self, items, path):
         self.items, self.path = items, path
@@ -50,11 +52,24 @@ class ImageListView(ItemListView):
         super().__init__(items, path)
         self._open = open_fn
 
+    _square_show, _square_show_res = True, True
     def get(self, i): return Image(image_to_v1_tensor(self._open(self.items[i])))
 
+    def reconstruct(self, t): return Image(t.float().clamp(min=0, max=1))
 
-class CategoryListView(ItemListView):
-    "`ItemList` of class indices (`items`) and the class names (`classes`)."
+    def show_xys(self, xs, ys, imgsize=4, figsize=None, **kwargs):
+        "Show the `xs` (inputs) and `ys` (targets) on a figure of `figsize`."
+        from .data import ImageList
+        return ImageList.show_xys(self, xs, ys, imgsize=imgsize, figsize=figsize, **kwargs)
+
+    def show_xyzs(self, xs, ys, zs, imgsize=4, figsize=None, **kwargs):
+        "Show `xs` (inputs), `ys` (targets) and `zs` (predictions) on a figure of `figsize`."
+        from .data import ImageList
+        return ImageList.show_xyzs(self, xs, ys, zs, imgsize=imgsize, figsize=figsize, **kwargs)
+
+
+class CategoryListView(ItemListView, CategoryList):
+    "`ItemList` of class indices (`items`, NumPy int64 as in v1) and the class names (`classes`)."
     v1_name = 'CategoryList'
     def __init__(self, items, path, classes):
         super().__init__(items, path)
@@ -64,12 +79,15 @@ class CategoryListView(ItemListView):
     def c(self): return len(self.classes)
     def get(self, i):
         o = self.items[i]
-        return Category(int(o), self.classes[int(o)])
+        return Category(o, self.classes[int(o)])
 
 
-class MultiCategoryListView(CategoryListView):
+class MultiCategoryListView(CategoryListView, MultiCategoryList):
     "`ItemList` of multi-label targets: `items` holds the class indices of each item."
     v1_name = 'MultiCategoryList'
+    # CategoryList's come first in the method order
+    analyze_pred, reconstruct = MultiCategoryList.analyze_pred, MultiCategoryList.reconstruct
+
     def get(self, i):
         o = self.items[i]
         oh = torch.zeros(self.c)
@@ -77,7 +95,7 @@ class MultiCategoryListView(CategoryListView):
         return MultiCategory(oh, [self.classes[p] for p in o], list(o))
 
 
-class EmptyLabelListView(ItemListView):
+class EmptyLabelListView(ItemListView, EmptyLabelList):
     "Basic `ItemList` for dummy labels."
     v1_name = 'EmptyLabelList'
     def get(self, i): return EmptyLabel()
@@ -126,6 +144,10 @@ class LabelListView(Datasets):
 
     def __len__(self): return len(self._ds)
     def __iter__(self): return (self[i] for i in range(len(self)))
+
+    def reconstruct(self, t, x=None):
+        "v1's `LabelList.reconstruct` (its `x`'s)."
+        return self.x.reconstruct(t)
 
     def __getitem__(self, i):
         if not isinstance(i, (int, np.integer)): return [self[int(j)] for j in np.arange(len(self))[i]]

@@ -273,7 +273,9 @@ class ImageDataBunch(DataLoaders):
             test_ds = Datasets(tls=[x_tl._new(test_items, split_idx=1)], n_inp=1)
             test_item, test_batch = split_tfms(ds_tfms[1], **tfm_kw)
             loaders.append(loader(test_ds, val_bs, False, test_item, test_batch))
-        return cls(*loaders, path=path, device=device)
+        res = cls(*loaders, path=path, device=device)
+        res._v1_train_tfms = ds_tfms[0]     # v1's training transforms, which v1's TTA reads
+        return res
 
     # -- v1's attributes --------------------------------------------------------------------------
     def _view(self, dl):
@@ -299,6 +301,40 @@ class ImageDataBunch(DataLoaders):
     def test_ds(self):
         "The test set (unlabelled: `y` is an `EmptyLabelList`), as v1's `LabelList`, or None."
         return self._view(self.loaders[2]) if len(self.loaders) > 2 else None
+
+    @property
+    def single_ds(self):
+        "The dataset `one_item` reads (v1: the validation set's `LabelList`)."
+        return self.valid_ds
+
+    @property
+    def x(self):
+        "v1's `data.x`: the training set's inputs (v1's `DataBunch` read unknown attributes from its training set)."
+        return self.train_ds.x
+
+    @property
+    def y(self):
+        "v1's `data.y`: the training set's labels, a v1 `CategoryList`."
+        return self.train_ds.y
+
+    def one_item(self, item, detach=False, denorm=False, cpu=False):
+        """Get `item` (a v1 `Image`) into a batch of one, through the validation set's transforms: `(xb, yb)`, `yb`
+        v1's empty label (0). The image goes through the loader as 8-bit pixels (as opened from its file)."""
+        from fastai.torch_core import to_device
+        from .image import Image
+        if not isinstance(item, Image):
+            raise TypeError(f"one_item / predict take a v1 Image (`open_image(fn)` or `data.valid_ds[i][0]`), got "
+                            f"{type(item).__name__}: open it first, e.g. `learn.predict(open_image(fn))`")
+        dl = self.valid
+        px = item.px.detach().cpu().float()
+        a = (px * 255).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+        pil = PILImage.create(a if a.shape[2] != 1 else a[..., 0])
+        b = dl.create_batch([dl.after_item((pil,))])
+        xb = dl.after_batch(to_device(b, dl.device))[0]
+        yb = torch.zeros(1, dtype=torch.long, device=xb.device)
+        if detach: xb, yb = to_detach(xb, cpu=cpu), to_detach(yb, cpu=cpu)
+        if denorm and self._normalizer() is not None: xb = self.denorm(xb)
+        return xb, yb
 
     @property
     def train_dl(self): return self.train
