@@ -11,7 +11,7 @@ import *``, ``fv.`` after ``import fastai.vision.all as fv``).
 """
 from .changes import renamed_keywords, renamed_names
 
-__all__ = ["UPGRADE_MODULES", "SAME_PATH_MODULES", "NAME_RENAMES", "CALLS", "ATTRIBUTES", "FACTORIES",
+__all__ = ["UPGRADE_MODULES", "SAME_PATH_MODULES", "NAME_RENAMES", "IMPORT_RENAMES", "CALLS", "ATTRIBUTES", "FACTORIES",
            "FACTORY_KWARGS", "TFMS_KWARGS", "CHAIN", "LAYER_GROUPS", "LAYER_GROUPS_EXPR", "LEARNER_KW", "HEAD_NF", "V1_HEAD", "KEEP_V1_LEARNER",
            "INSERTED_NAMES"]
 
@@ -27,6 +27,9 @@ UPGRADE_MODULES = {"fastai.vision": "fastai.vision.all", "fastai_freeze_compat":
 SAME_PATH_MODULES = {"fastai.metrics", "fastai.layers", "fastai.torch_core", "fastai.vision.models"}
 KNOWN_V1_MODULES = {"fastai.vision.learner", "fastai.basic_train", "fastai.train", "fastai.basics"}
 NAME_RENAMES = renamed_names(rewrite=True)          # cnn_learner -> vision_learner, ...
+#: names a `from fastai.vision import ...` gets under fastai 2 (the calls of the others are rewritten)
+IMPORT_RENAMES = dict(NAME_RENAMES, ImageDataBunch="ImageDataLoaders", get_transforms="aug_transforms",
+                      ImageList="ImageBlock", ImageItemList="ImageBlock")
 
 LEARNER_KW = _keywords("Learner")                  # bn_wd -> wd_bn_bias, callback_fns / callbacks -> cbs
 #: cnn_learner's own keywords (data -> dls, base_arch -> arch) and the Learner keywords it passes on; v1

@@ -64,6 +64,7 @@ class _Upgrader(ast.NodeVisitor):
         self.star, self.alias, self.needed = False, None, set()
         self.statements, self.factories = set(), {}    # calls whose value is unused; data name -> its factory
         self.done, self.pending_names = set(), []       # calls already rewritten; names the current statement binds
+        self.tfms_names = set()                         # names bound to get_transforms(...), now aug_transforms(...)
 
     # -- source positions and edits ------------------------------------------------------------------
     def off(self, line, col):
@@ -116,8 +117,8 @@ class _Upgrader(ast.NodeVisitor):
             start = self.off(node.lineno, node.col_offset)
             new = seg.replace(node.module, new_mod, 1)
             for alias in node.names:
-                if alias.name in S.NAME_RENAMES:
-                    new = new.replace(alias.name, S.NAME_RENAMES[alias.name])
+                if alias.name in S.IMPORT_RENAMES:
+                    new = re.sub(rf"\b{alias.name}\b", S.IMPORT_RENAMES[alias.name], new)
             self.edits.append((start, start + len(seg), new))
             self.report(node, "INFO", f"from {node.module} import ... -> from {new_mod} import ...")
         elif node.module in S.SAME_PATH_MODULES:
@@ -333,7 +334,7 @@ class _Upgrader(ast.NodeVisitor):
             self.report(node, "WARNING", "get_transforms -> aug_transforms is not a drop-in: " + _why("name.get_transforms"))
             kw = ", ".join(self.seg(k) for k in node.keywords)
             return self.fmt("{F}aug_transforms({kw})", kw=kw)
-        if isinstance(node, ast.Name):
+        if isinstance(node, ast.Name) and node.id in self.tfms_names:
             return node.id                        # its get_transforms(...) was rewritten where it was bound
         raise _Refused(f"{where}: the transforms {self.seg(node)!r} are not get_transforms(...)")
 
@@ -534,6 +535,7 @@ def _get_transforms_calls(up, tree):
                 up.report(call, "WARNING", "get_transforms -> aug_transforms (a list of batch_tfms) is not a drop-in: "
                           + _why("name.get_transforms"))
                 up.done.add(id(call))
+                up.tfms_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
 
 
 def upgrade_source(source, keep_v1_semantics=False, state=None):
@@ -549,10 +551,10 @@ def upgrade_source(source, keep_v1_semantics=False, state=None):
     up = _Upgrader(masked, keep_v1_semantics)
     if state:
         up.star, up.alias = state["star"], state["alias"]
-        up.learners, up.datas = dict(state["learners"]), set(state["datas"])
+        up.learners, up.datas, up.tfms_names = dict(state["learners"]), set(state["datas"]), set(state["tfms"])
     _get_transforms_calls(up, tree)
     up.visit(tree)
-    if state is not None: state.update(star=up.star, alias=up.alias, learners=up.learners, datas=up.datas)
+    if state is not None: state.update(star=up.star, alias=up.alias, learners=up.learners, datas=up.datas, tfms=up.tfms_names)
     new = source
     for start, end, text in sorted(up.edits, key=lambda e: (e[0], e[1]), reverse=True):
         new = new[:start] + (text() if callable(text) else text) + new[end:]
