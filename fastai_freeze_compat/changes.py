@@ -351,7 +351,7 @@ CHANGES = (
            "upgrade writes [nn.Sequential(*flatten_model(g)) for g in (learn.model[0][:6], learn.model[0][6:], "
            "learn.model[1])] for resnet (densenet: model[0][0][:7] / [7:]); other architectures are an ERROR",
            "[nn.Sequential(*flatten_model(g)) for g in (learn.model[0][:6], learn.model[0][6:], learn.model[1])]",
-           "Learner.layer_groups", (Ref("fastai.torch_core:flatten_model"),), (Ref("fastai.torch_core:flatten_model"),),
+           "Learner.layer_groups", (Ref("fastai.torch_core:flatten_model"),), (Ref("fastai.layers:flatten_model"),),
            ("tests/test_upgrade.py::test_upgraded_seedlings_notebook_runs_on_native_fastai_2",)),
 )
 
