@@ -260,3 +260,15 @@ def test_keep_v1_semantics_inserted_names_are_in_scope():
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     import builtins
     assert used - bound - set(dir(builtins)) == set()
+
+
+@pytest.mark.v2only
+def test_every_name_a_spec_inserts_is_in_fastai_vision_all():
+    "`from fastai.vision.all import *` and `import fastai.vision.all as fv` bring every name a rewrite writes."
+    import fastai.vision.all as fva
+    from fastai_freeze_compat import _upgrade_specs as S
+    templates = json.dumps([S.CALLS, S.CHAIN, S.LAYER_GROUPS_EXPR, S.V1_HEAD, S.KEEP_V1_LEARNER], default=str)
+    names = set(re.findall(r"\{F\}(\w+)", templates)) | set(S.INSERTED_NAMES)
+    assert set(re.findall(r"\{F\}(\w+)", templates)) <= set(S.INSERTED_NAMES)
+    assert [n for n in sorted(names) if not hasattr(fva, n)] == []
+    assert [n for n in S.IMPORT_RENAMES.values() if not hasattr(fva, n)] == []
