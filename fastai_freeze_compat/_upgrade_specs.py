@@ -22,7 +22,8 @@ def _keywords(function):
 
 
 #: v1 modules whose names fastai 2 has in ``fastai.vision.all`` (the import is rewritten)
-UPGRADE_MODULES = {"fastai.vision": "fastai.vision.all", "fastai_freeze_compat": "fastai.vision.all"}
+UPGRADE_MODULES = {"fastai.vision": "fastai.vision.all", "fastai_freeze_compat": "fastai.vision.all",
+                   "fastai_freeze_compat.vision": "fastai.vision.all"}
 #: other v1 modules the import may name: left as they are (fastai 2 has them, or they are v1's package roots)
 SAME_PATH_MODULES = {"fastai.metrics", "fastai.layers", "fastai.torch_core", "fastai.vision.models"}
 KNOWN_V1_MODULES = {"fastai.vision.learner", "fastai.basic_train", "fastai.train", "fastai.basics"}
@@ -36,7 +37,7 @@ LEARNER_KW = _keywords("Learner")                  # bn_wd -> wd_bn_bias, callba
 #: callbacks are other classes than fastai 2's, so for cnn_learner they are reported, not renamed
 _CNN_KW = dict(_keywords("cnn_learner"), **{k: v for k, v in LEARNER_KW.items() if v != "cbs"})
 _CNN = dict(
-    rename="vision_learner", learner=True, keywords=_CNN_KW,
+    rename="vision_learner", learner=True, arch=True, keywords=_CNN_KW,
     warn=["default.head_bias", "default.normalize"],
     refuse={"split_on": "kw.split_on", "true_wd": "kw.true_wd"},
     warn_kw={"callback_fns": "v1 callbacks are other classes; pass fastai 2 callbacks as cbs=",
@@ -160,6 +161,9 @@ CHAIN = dict(
     },
     transform=dict(params=["tfms", "size"]),
     databunch=dict(params=["path", "bs", "val_bs", "num_workers"]),
+    #: v1's other item lists: their chains have no DataBlock mapping here (an ERROR, never left silently)
+    other_lists={"ItemList", "PointsItemList", "SegmentationItemList", "ObjectItemList", "ImageImageList",
+                 "TextList", "TabularList", "FloatList", "CategoryList", "MultiCategoryList"},
     blocks="({F}ImageBlock, {F}CategoryBlock)", multi_blocks="({F}ImageBlock, {F}MultiCategoryBlock)",
 )
 

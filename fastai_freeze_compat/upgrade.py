@@ -65,6 +65,7 @@ class _Upgrader(ast.NodeVisitor):
         self.statements, self.factories = set(), {}    # calls whose value is unused; data name -> its factory
         self.done, self.pending_names = set(), []       # calls already rewritten; names the current statement binds
         self.tfms_names = set()                         # names bound to get_transforms(...), now aug_transforms(...)
+        self.partial = set()                            # names bound to a data block chain without .databunch()
 
     # -- source positions and edits ------------------------------------------------------------------
     def off(self, line, col):
@@ -137,10 +138,14 @@ class _Upgrader(ast.NodeVisitor):
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if isinstance(v, ast.Call) and S.CALLS.get(_callee(v), {}).get("learner"):
             arch = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("base_arch", "arch")), None)
-            for n in names: self.learners[n] = _last_name(arch) if arch is not None else None
-        if isinstance(v, ast.Call) and self.data_chain(v):
+            known = arch is not None and S.CALLS[_callee(v)].get("arch")     # cnn_learner's layer groups only
+            for n in names: self.learners[n] = _last_name(arch) if known else None
+        chain = self.data_chain(v) if isinstance(v, ast.Call) else None
+        if chain:
             self.datas.update(names)
             self.pending_names = names
+            if "databunch" not in [m for m, _ in chain[2]] and chain[0] != "ImageDataBunch":
+                self.partial.update(names)
         self.generic_visit(node)
         self.pending_names = []
 
@@ -317,7 +322,9 @@ class _Upgrader(ast.NodeVisitor):
         while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute):
             chain.append((cur.func.attr, cur))
             base = cur.func.value
-            if _last_name(base) in ("ImageDataBunch", "ImageList", "ImageItemList") and not isinstance(base, ast.Call):
+            lists = {"ImageDataBunch", "ImageList", "ImageItemList"} | S.CHAIN["other_lists"]
+            if (_last_name(base) in lists and not isinstance(base, ast.Call)) or \
+                    (isinstance(base, ast.Name) and base.id in self.partial):
                 chain.reverse()
                 return (_last_name(base), base, chain)
             cur = base
@@ -360,6 +367,12 @@ class _Upgrader(ast.NodeVisitor):
             if len(calls) != 1 or calls[0][0] not in S.FACTORIES:
                 raise _Refused(f"ImageDataBunch.{calls[0][0]}(...): no ImageDataLoaders factory to map it to")
             self.convert_factory(node, base, calls[0][1], calls[0][0], norm)
+        elif isinstance(base, ast.Name) and base.id in self.partial:
+            raise _Refused(f"a data block chain continued from {base.id} (bound without .databunch() above): convert "
+                           "both statements by hand as one DataBlock (" + _why("name.ItemList") + ")")
+        elif kind in S.CHAIN["other_lists"]:
+            raise _Refused(f"{kind}: upgrade maps ImageList chains only (image classification); port this one to a "
+                           "DataBlock with the blocks of its targets by hand")
         else:
             self.convert_chain(node, base, calls, norm)
 
@@ -552,9 +565,11 @@ def upgrade_source(source, keep_v1_semantics=False, state=None):
     if state:
         up.star, up.alias = state["star"], state["alias"]
         up.learners, up.datas, up.tfms_names = dict(state["learners"]), set(state["datas"]), set(state["tfms"])
+        up.partial = set(state["partial"])
     _get_transforms_calls(up, tree)
     up.visit(tree)
-    if state is not None: state.update(star=up.star, alias=up.alias, learners=up.learners, datas=up.datas, tfms=up.tfms_names)
+    if state is not None: state.update(star=up.star, alias=up.alias, learners=up.learners, datas=up.datas, tfms=up.tfms_names,
+                                         partial=up.partial)
     new = source
     for start, end, text in sorted(up.edits, key=lambda e: (e[0], e[1]), reverse=True):
         new = new[:start] + (text() if callable(text) else text) + new[end:]

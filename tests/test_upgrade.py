@@ -228,13 +228,22 @@ def test_what_cannot_be_converted_exactly_is_an_error_and_left_as_it_is():
              "data = ImageList.from_folder(path).split_none().label_from_folder().databunch()\n": "split_none",
              "data = ImageList.from_folder(path).split_by_rand_pct().label_from_df().databunch()\n": "not a DataFrame",
              "x = requires_grad(m, False)\n": "value is used",
+             "data = (PointsItemList.from_folder(p).split_by_rand_pct().label_from_func(f).databunch())\n":
+                 "ImageList chains only",
+             "src = ImageList.from_folder(p).split_by_rand_pct().label_from_folder()\n"
+             "data = src.transform(get_transforms(), size=8).databunch()\n": "continued from src",
              "print(learn.layer_groups)\n": "architecture is not known",
              "learn = cnn_learner(data, models.vgg16_bn)\nlearn.layer_groups[0]\n": "no native rewrite for vgg16_bn"}
     for src, why in cases.items():
         new, findings = upgrade_source(src)
         errors = [f for f in findings if f.level == "ERROR"]
-        assert len(errors) == 1 and why in errors[0].message, (src, findings)
+        assert len(errors) == src.count("\n") - src.count("learn = ") and why in errors[-1].message, (src, findings)
         assert new.splitlines()[-1] == src.splitlines()[-1], src           # the line is left as it is
+
+
+def test_unet_learner_layer_groups_are_not_cnn_learners():
+    new, findings = upgrade_source("learn = unet_learner(data, models.resnet18)\nprint(learn.layer_groups)\n")
+    assert [f.level for f in findings] == ["ERROR"] and "architecture is not known" in findings[0].message
 
 
 def test_len_of_layer_groups_of_an_unknown_learner_counts_fastai2s_parameter_groups():
