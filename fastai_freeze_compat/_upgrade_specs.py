@@ -168,8 +168,8 @@ CHAIN = dict(
 )
 
 #: v1's layer groups of cnn_learner per architecture, as slices of fastai 2's vision_learner model (``{m}``:
-#: learn.model); the same modules where fastai 2 builds the same body (tests/test_upgrade.py checks each
-#: against v1's recorded group sizes). Other architectures: no native rewrite (an ERROR).
+#: learn.model); the same modules where fastai 2 builds the same body (tests/test_upgrade.py compares resnet18,
+#: resnet50 and densenet121 with v1's groups). Other architectures: no native rewrite (an ERROR).
 LAYER_GROUPS = {
     "resnet18": ("{m}[0][:6]", "{m}[0][6:]", "{m}[1]"), "resnet34": ("{m}[0][:6]", "{m}[0][6:]", "{m}[1]"),
     "resnet50": ("{m}[0][:6]", "{m}[0][6:]", "{m}[1]"), "resnet101": ("{m}[0][:6]", "{m}[0][6:]", "{m}[1]"),

@@ -281,3 +281,29 @@ def test_every_name_a_spec_inserts_is_in_fastai_vision_all():
     assert set(re.findall(r"\{F\}(\w+)", templates)) <= set(S.INSERTED_NAMES)
     assert [n for n in sorted(names) if not hasattr(fva, n)] == []
     assert [n for n in S.IMPORT_RENAMES.values() if not hasattr(fva, n)] == []
+
+
+@pytest.mark.v2only
+@pytest.mark.parametrize("arch", ["resnet18", "resnet50", "densenet121"])
+def test_layer_groups_spec_cuts_the_layers_of_v1s_groups(arch, tmp_path):
+    "The spec's slices of fastai 2's model give the layers of v1's groups (the package's cnn_learner, which "
+    "tests/test_architectures.py compares with real v1)."
+    import warnings
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from helpers import make_image_folder
+    import fastai_freeze_compat as fv
+    import fastai.vision.all as fva
+    from fastai_freeze_compat._upgrade_specs import LAYER_GROUPS
+    p = make_image_folder(tmp_path, classes=["a", "b"], per_class=2, size=16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v1 = fv.cnn_learner(fv.ImageDataBunch.from_folder(p, valid_pct=0.5, size=16, bs=2, num_workers=0),
+                            getattr(fv.models, arch), pretrained=False)
+        v2 = fva.vision_learner(fva.ImageDataLoaders.from_folder(p, valid_pct=0.5, item_tfms=fva.Resize(16), bs=2,
+                                                                 num_workers=0), getattr(fva.models, arch), pretrained=False)
+    new, _ = upgrade_source("groups = learn.layer_groups", state={"star": True, "alias": None, "learners": {"learn": arch},
+                                                                  "datas": set(), "tfms": set(), "partial": set()})
+    ns = dict(vars(fva), learn=v2)
+    exec(new, ns)
+    names = lambda groups: [[type(l).__name__ for l in g] for g in groups]
+    assert names(ns["groups"]) == names(v1.layer_groups)
