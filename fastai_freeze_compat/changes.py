@@ -490,6 +490,23 @@ CHANGES = (
                                                                              "clear_opt", True)), (),
            ("tests/test_v1_predict.py::test_destroy_leaves_v1s_zombie",
             "tests/test_v1_predict.py::test_purge_keeps_the_model_and_drops_the_optimizer")),
+    # upgrade (upgrade helper)
+    Change("behaviour.normalize_call", "behaviour", "data.normalize(stats): adds Normalize to the DataBunch, returns it",
+           "batch_tfms=[..., Normalize.from_stats(*stats)] (DataLoaders have no normalize())",
+           "AttributeError: 'DataLoaders' object has no attribute 'normalize'; upgrade folds it into the factory's "
+           "batch_tfms, or writes dls.add_tfms([Normalize.from_stats(*stats)], 'after_batch') (which returns None)",
+           "ImageDataLoaders.from_folder(path, ..., batch_tfms=[*aug_transforms(), Normalize.from_stats(*imagenet_stats)])",
+           "ImageDataBunch", (Ref("fastai.vision.data:ImageDataBunch.normalize", "stats", None),),
+           (Ref("fastai.data.core:DataLoaders.add_tfms", "event"), Ref("fastai.data.transforms:Normalize.from_stats", "mean")),
+           ("tests/test_upgrade.py::test_factories_become_image_dataloaders",)),
+    Change("behaviour.layer_groups_rewrite", "behaviour",
+           "learn.layer_groups of cnn_learner: v1's split of the flattened model (resnet: 26 / 24 / 10 layers)",
+           "no layer_groups; the same modules are slices of learn.model for resnet and densenet",
+           "upgrade writes [nn.Sequential(*flatten_model(g)) for g in (learn.model[0][:6], learn.model[0][6:], "
+           "learn.model[1])] for resnet (densenet: model[0][0][:7] / [7:]); other architectures are an ERROR",
+           "[nn.Sequential(*flatten_model(g)) for g in (learn.model[0][:6], learn.model[0][6:], learn.model[1])]",
+           "Learner.layer_groups", (Ref("fastai.torch_core:flatten_model"),), (Ref("fastai.layers:flatten_model"),),
+           ("tests/test_upgrade.py::test_upgraded_seedlings_notebook_runs_on_native_fastai_2",)),
 )
 
 

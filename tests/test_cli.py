@@ -17,6 +17,7 @@ print(len(learn.layer_groups), learn.data.c)
 learn.freeze()
 learn.fit_one_cycle(4, max_lr=slice(1e-5, 1e-3), moms=(0.95, 0.85))
 learn.fit(1, callbacks=[])
+learn.split(lambda m: (m[0][6], m[1]))
 '''
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -41,12 +42,16 @@ def test_upgrade_py_file_rewrites_safely_and_reports(tmp_path):
     assert "fv.vision_learner(data, fv.models.resnet18, metrics=fv.error_rate, wd_bn_bias=False)" in new
     assert "learn.dls.c" in new and "lr_max=slice(1e-5, 1e-3)" in new and "moms=(0.95, 0.85, 0.95)" in new
     assert "fit(1, cbs=[])" in new
+    assert ("data = fv.ImageDataLoaders.from_folder(path, valid_pct=0.25, bs=32, item_tfms=fv.Resize(128), "
+            "batch_tfms=fv.aug_transforms())") in new
+    assert "len([fv.nn.Sequential(*fv.flatten_model(g)) for g in (learn.model[0][:6], learn.model[0][6:], learn.model[1])])" in new
     report = (tmp_path / "nb_fastai2_report.txt").read_text().splitlines()
     assert all(line.startswith(str(src) + ":") for line in report)
     levels = {line.split(": ")[1] for line in report}
     assert levels == {"INFO", "WARNING", "ERROR"}
-    assert any(":3:8: ERROR: ImageDataBunch.from_folder" in l for l in report)
-    assert any(":5:11: ERROR: learn.layer_groups" in l for l in report)
+    assert any(":3:8: WARNING: ImageDataBunch.from_folder -> ImageDataLoaders.from_folder" in l for l in report)
+    assert any(":5:11: INFO: learn.layer_groups -> v1's 3 layer groups of resnet18" in l for l in report)
+    assert any(":9:1: ERROR: split(...) has no native fastai 2 rewrite" in l for l in report)
     assert any(":7:1: WARNING: fit_one_cycle: pct_start=0.3" in l for l in report)
     assert "INFO" in out and "need a manual port" in out
 

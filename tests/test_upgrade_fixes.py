@@ -18,9 +18,11 @@ pytestmark = needs_py38
 def test_keep_v1_semantics_imports_the_names_it_inserts():
     new, findings = upgrade_source("from fastai.vision import cnn_learner, models\n"
                                    "learn = cnn_learner(data, models.resnet18)\n", keep_v1_semantics=True)
-    assert new.startswith("from fastai.vision.all import Adam, partial\n")
-    assert "opt_func=partial(Adam, eps=1e-8)" in new
-    assert any("added `from fastai.vision.all import Adam, partial`" in f.message for f in findings)
+    # v1's optimizer and v1's head (Linear layers with a bias): every name they use is imported
+    line = "from fastai.vision.all import Adam, AdaptiveConcatPool2d, Flatten, nn, partial"
+    assert new.startswith(line + "\n")
+    assert "opt_func=partial(Adam, eps=1e-8)" in new and "custom_head=nn.Sequential(AdaptiveConcatPool2d()" in new
+    assert any(f"added `{line}`" in f.message for f in findings)
 
 
 def test_the_alias_of_an_earlier_cell_qualifies_the_names_of_a_later_one(tmp_path):
