@@ -34,13 +34,13 @@ import io
 import os
 import pickle
 import sys
-import types
 from pathlib import Path
 
 import torch
 import fastai.basic_train as _basic_train
 import fastai.vision.learner as _vision_learner
 
+from .._export_policy import BUILTIN_TYPES, allows
 from .._torch_load import torch_at_least, v1_safe_globals
 
 __all__ = []
@@ -53,14 +53,6 @@ _V1Learner = _basic_train.Learner
 
 # -- what fastai v1's exports are made of -----------------------------------------------------------------
 _IMPORTABLE = ("fastai", "torch", "torchvision")
-_EXCLUDED = ("fastai.widgets", "fastai.utils", "fastai.launch", "fastai.script", "fastai.gen_doc", "fastai.datasets")
-_CLASS_MODULES = ("fastai.", "torch.nn.", "torch.optim.", "torchvision.models.")
-_FUNCTION_MODULES = ("fastai.metrics", "fastai.layers", "fastai.vision.transform", "torch.nn.functional")
-_FUNCTIONS = {"fastai.torch_core": ("uniform", "log_uniform", "rand_bool", "uniform_int")}
-_BUILTIN_TYPES = {"int", "float", "bool", "str", "bytes", "complex", "slice", "tuple", "list", "dict", "set",
-                  "frozenset", "range"}
-_EXACT = {"functools.partial", "collections.OrderedDict", "pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath",
-          "pathlib.PurePath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath"}
 
 
 def _resolve(name):
@@ -81,23 +73,13 @@ def _resolve(name):
     return None
 
 
-def _in(module, prefixes): return any(module == p.rstrip(".") or module.startswith(p.rstrip(".") + ".") for p in prefixes)
-
-
 def _export_global(name):
     "The object to allow for the pickle global `name` of a fastai v1 export, or None to refuse it."
     module, _, short = name.rpartition(".")
-    if module == "builtins": return getattr(builtins, short) if short in _BUILTIN_TYPES else None
+    if module == "builtins": return getattr(builtins, short) if short in BUILTIN_TYPES else None
     obj = _resolve(name)
     if obj is None: return None
-    home = getattr(obj, "__module__", None) or ""
-    if name in _EXACT: return obj
-    if _in(home, _EXCLUDED): return None
-    if isinstance(obj, type):
-        return obj if any(home.startswith(p) for p in _CLASS_MODULES) else None
-    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
-        if _in(home, _FUNCTION_MODULES) or getattr(obj, "__name__", None) in _FUNCTIONS.get(home, ()): return obj
-    return None
+    return obj if allows(name, obj, getattr(obj, "__module__", None) or "") else None
 
 
 def export_safe_globals(source):
