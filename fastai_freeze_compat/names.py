@@ -57,9 +57,7 @@ IDENTICAL = {
 }
 
 #: One v1 name not bridged: ``{name: (reason, native fastai 2 way)}``; takes precedence over its module's rule.
-UNSUPPORTED = {
-    "load_learner": ("v1's export files are not bridged yet", "`load_learner(fname)` (fastai.learner)"),
-}
+UNSUPPORTED = {}
 
 # fastai v1's own architectures -> where fastai 2's nearest model lives (other layers and weights)
 _NEAREST = {**{n: "fastai.vision.models.xresnet." + n for n in

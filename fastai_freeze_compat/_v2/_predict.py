@@ -61,8 +61,11 @@ def _loss_func2activ(loss_func):
 
 
 class _Batches:
-    "The batches of a loader, in its own order (shuffled, `drop_last`), at most `n_batch` of them."
+    """The batches of a loader, in its own order (shuffled, `drop_last`), at most `n_batch` of them (fastai 2's
+    get_preds would undo a loader's `drop_last`). `with_loader(f)`: the same over `f(loader)` (a callback that
+    replaces the loader, such as the distributed trainer's share of it, reaches the loader inside)."""
     def __init__(self, dl, n_batch=None): self.dl, self.n_batch = dl, n_batch
+    def with_loader(self, f): return _Batches(f(self.dl), self.n_batch)
     def __len__(self): return len(self.dl) if not self.n_batch else min(len(self.dl), self.n_batch)
     def __iter__(self):
         for i, b in enumerate(self.dl):
@@ -80,6 +83,14 @@ def _destroyed(*args, **kwargs): print(_ZOMBIE_MSG)
 _ZOMBIE_MSG = "this object has been destroyed"
 
 
+def _native_dl(dls, ds_type):
+    "What v1's `data.dl(ds_type)` is for fastai 2's own `DataLoaders` (a learner built on them)."
+    if ds_type == DatasetType.Train: return dls.train
+    if ds_type == DatasetType.Test: return dls.loaders[2] if len(dls.loaders) > 2 else None
+    if ds_type == DatasetType.Fix: return dls.train.new(shuffle=False, drop_last=False)
+    return dls.valid
+
+
 class PredictMixin:
     "v1's inference methods (`fastai/basic_train.py`, `vision/tta.py`, `train.py`), mixed into `Learner`."
 
@@ -94,7 +105,9 @@ class PredictMixin:
     def _v1_dl(self, ds_type, what="get_preds"):
         "The loader v1's `learn.dl(ds_type)` returned."
         _check_ds_type(ds_type, what)
-        dl = self._v1_data(what).dl(ds_type)
+        data = self._v1_data(what)
+        # the package's DataBunch / ImageDataBunch have v1's `dl(ds_type)`; fastai 2's own DataLoaders do not
+        dl = data.dl(ds_type) if callable(getattr(type(data), "dl", None)) else _native_dl(data, ds_type)
         if dl is None:
             raise TypeError(f"{what}: this DataBunch has no {ds_type.name} set (learn.data.dl({ds_type}) is None)"
                             + ("; add one with `data.add_test(items)` or `test=` in the factory" if
@@ -151,6 +164,8 @@ class PredictMixin:
         if with_dropout: model.apply(self.apply_dropout)
         with torch.no_grad():
             out = model(*xb)
+            # v1's outputs are plain tensors (fastai 2's input subclasses, TensorImage, carry through the model)
+            if isinstance(out, torch.Tensor) and type(out) is not torch.Tensor: out = out.as_subclass(torch.Tensor)
             res = self._v1_activ(activ)(out.detach())
         if not reconstruct: return res
         res = res.detach().cpu()

@@ -31,6 +31,7 @@ from torch import nn
 
 from .._warn import warn_bridged
 from ._checkpoint import CheckpointMixin
+from ._export import ExportMixin, load_callback, load_learner
 from ._predict import PredictMixin
 from ._guards import StopOnNonFiniteLoss, check_lr, check_wd, closing_callbacks
 from .callback import (AverageMetric, Callback, CallbackFn, _LearnerCallback, _unpack, _v1_state, as_v1_optimizer, build_callback,
@@ -42,7 +43,7 @@ from .distributed import DistributedMixin
 from .torch_core import AdamW, bn_types, flatten_model, split_model, split_no_wd_params
 from .train import TrainMixin
 
-__all__ = ["Learner", "Recorder", "FitMixin", "LearnerCallback"]
+__all__ = ["Learner", "Recorder", "FitMixin", "LearnerCallback", "load_learner", "load_callback"]
 
 def _as_cbs(callback_fns, callbacks):
     # v1's callback_fns (functions of the learner, e.g. `ShowGraph`, `partial(CSVLogger, ...)`) come back as
@@ -257,7 +258,8 @@ class FitMixin:
                 if isinstance(cb, _LearnerCallback): self.__dict__[camel2snake(type(cb).__name__)] = cb
 
 
-class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMixin, PredictMixin, _Learner):
+class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMixin, PredictMixin, ExportMixin,
+              _Learner):
     "Trainer for `model` using `data` to minimize `loss_func` with optimizer `opt_func` (fastai v1 API)."
 
     def __init__(self, data, model, opt_func=AdamW, loss_func=None, metrics=None, true_wd=True, bn_wd=True,
@@ -294,7 +296,10 @@ class Learner(FitMixin, TrainMixin, SummaryMixin, CheckpointMixin, DistributedMi
         # v1's default opt_func printed as `functools.partial(<class 'torch.optim.adam.Adam'>, betas=(0.9, 0.99))`
         if name == "opt_func": return PrettyString(_opt_func_str(self.opt_func))
         # v1 kept the metric functions as passed; fastai 2 wraps each function in an `AvgMetric`
-        if name == "metrics": return [m.func if isinstance(m, AvgMetric) else m for m in self.metrics]
+        # (and a v1 metric callback, which the package adapts, as itself)
+        if name == "metrics":
+            return [m.func if isinstance(m, AvgMetric) else m.cb if isinstance(m, V1MetricCallback) else m
+                    for m in self.metrics]
         # v1 put its Recorder first among the callback functions (`partial(Recorder, add_time=..., silent=...)`)
         if name == "callback_fns":
             return [partial(Recorder, add_time=self.add_time, silent=self._v1_silent())] + list(self.callback_fns)

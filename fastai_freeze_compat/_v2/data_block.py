@@ -714,7 +714,8 @@ class LabelLists(ItemLists):
     def load_empty(cls, path, fn="export.pkl"):
         "Create a `LabelLists` with empty sets from the serialized file in `path/fn`."
         path = Path(path)
-        with open(path / fn, "rb") as f: state = torch.load(f, weights_only=False)
+        from ._v1_unpickle import load_v1_export    # v1's exports and the package's: a restricted unpickler
+        with open(path / fn, "rb") as f: state = load_v1_export(f)
         return LabelLists.load_state(path, state)
 
 

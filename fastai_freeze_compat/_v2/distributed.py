@@ -117,6 +117,8 @@ _SHARED_CLASSES = {}
 def _shared(dl, rank, world_size):
     "A copy of the fastai 2 loader `dl` that loads this rank's share."
     if isinstance(dl, _Shares) or dl is None: return dl
+    # v1's get_preds iterates a loader's batches through a wrapper (_predict._Batches): share the loader inside
+    if hasattr(dl, "with_loader"): return dl.with_loader(lambda d: _shared(d, rank, world_size))
     if not hasattr(dl, "new"):
         raise TypeError(f"distributed training splits fastai 2 loaders (with `.new`), got a {type(dl).__name__}: "
                         "build the data with the package's ImageDataBunch or fastai 2's DataLoaders")

@@ -220,7 +220,9 @@ class ImageDataBunch(DataLoaders):
                              f"returns; got {type(ds_tfms).__name__} {ds_tfms!r:.80}")
         tfm_kw = dict(size=size, resize_method=resize_method, mult=mult, padding_mode=padding_mode, mode=mode)
         # one copy of the transforms per loader (normalize then adds to each loader once)
-        (t_item, t_batch), (v_item, v_batch) = split_tfms(ds_tfms[0], **tfm_kw), split_tfms(ds_tfms[1], **tfm_kw)
+        # the validation (and test) pixels through v1's own arithmetic: the same as an exported learner's
+        (t_item, t_batch), (v_item, v_batch) = split_tfms(ds_tfms[0], **tfm_kw), split_tfms(ds_tfms[1], v1_pixels=True,
+                                                                                            **tfm_kw)
         if not items:
             raise ValueError(f"no image files found under {path}: ImageDataBunch expects image files (extensions such "
                              "as .jpg or .png), e.g. from_folder(path) with path/<class>/<image>")
@@ -271,11 +273,31 @@ class ImageDataBunch(DataLoaders):
                    loader(dsets.subset(1), val_bs, False, v_item, v_batch)]
         if test_items is not None:
             test_ds = Datasets(tls=[x_tl._new(test_items, split_idx=1)], n_inp=1)
-            test_item, test_batch = split_tfms(ds_tfms[1], **tfm_kw)
+            test_item, test_batch = split_tfms(ds_tfms[1], v1_pixels=True, **tfm_kw)
             loaders.append(loader(test_ds, val_bs, False, test_item, test_batch))
         res = cls(*loaders, path=path, device=device)
         res._v1_train_tfms = ds_tfms[0]     # v1's training transforms, which v1's TTA reads
+        # v1's validation transforms and `transform` arguments, which an export keeps (`_v1_export_state`)
+        res._v1_valid_tfms, res._v1_tfmargs = ds_tfms[1], tfm_kw
         return res
+
+    def _v1_export_state(self):
+        """What v1's `data.valid_ds.get_state(normalize=...)` held for this factory's data: `ImageList` inputs,
+        `CategoryList` / `MultiCategoryList` labels with their classes, the validation transforms and arguments
+        (v1's factories were data block chains), for `learn.export()`."""
+        from types import SimpleNamespace
+        from ..data_block import CategoryList, CategoryProcessor, MultiCategoryList, MultiCategoryProcessor
+        multi = self._multi
+        y_cls, proc_cls = (MultiCategoryList, MultiCategoryProcessor) if multi else (CategoryList, CategoryProcessor)
+        proc = proc_cls(SimpleNamespace(classes=list(self.classes)))
+        tfms = list(getattr(self, "_v1_valid_tfms", None) or [])
+        tfmargs = {k: v for k, v in getattr(self, "_v1_tfmargs", {}).items() if v is not None}
+        state = {"x_cls": ImageList, "x_proc": [], "y_cls": y_cls, "y_proc": [proc], "tfms": tfms, "tfm_y": False,
+                 "tfmargs": tfmargs}
+        if self._normalizer() is not None:
+            mean, std = (torch.as_tensor(np.array(s, dtype=np.float32)).view(-1) for s in self.stats)
+            state["normalize"] = {"mean": mean, "std": std, "do_x": True, "do_y": False}
+        return state
 
     # -- v1's attributes --------------------------------------------------------------------------
     def _view(self, dl):

@@ -558,14 +558,16 @@ def _resize_target(size, mult):
 
 
 
-def split_tfms(tfms, size=None, resize_method=None, mult=None, padding_mode="reflection", mode="bilinear"):
+def split_tfms(tfms, size=None, resize_method=None, mult=None, padding_mode="reflection", mode="bilinear",
+               v1_pixels=False):
     """One split's transform list -> (item transforms, batch transforms) for fastai 2 loaders.
 
     v1 transforms that `get_transforms()` builds become fastai 2 augmentations: the crop marker (`rand_crop()`
     / `crop_pad()`) the item `Resize` to `size` (v1 added a centred one when a list had none), the others
     batch transforms with the factory's `padding_mode` / `mode`, the affine ones composed into one resampling
     as in v1. A list holding any other v1 transform runs v1's `apply_tfms` per item instead (`V1ItemTfms`).
-    fastai 2 transforms in the list are batch transforms (copied: a list can be reused)."""
+    fastai 2 transforms in the list are batch transforms (copied: a list can be reused). `v1_pixels`: always
+    v1's `apply_tfms` per item (the validation and test sets: their pixels are v1's, as after `load_learner`)."""
     tfms = [] if tfms is None else listify(tfms)
     bad = [t for t in tfms if not isinstance(t, (_V2Transform, RandTransform))]
     if bad:
@@ -576,7 +578,7 @@ def split_tfms(tfms, size=None, resize_method=None, mult=None, padding_mode="ref
     v2 = [t for t in tfms if isinstance(t, _V2Transform)]
     if resize_method is None:
         resize_method = ResizeMethod.SQUISH if isinstance(size, (tuple, list)) else ResizeMethod.CROP
-    if any(t is None for t in as_v2):   # v1's own arithmetic, item by item
+    if v1_pixels or any(t is None for t in as_v2):   # v1's own arithmetic, item by item
         item = [V1ItemTfms(v1, size=size, resize_method=resize_method, mult=mult, padding_mode=padding_mode,
                            mode=mode)] if (v1 or size is not None) else []
         return item, setup_aug_tfms([copy.deepcopy(t) for t in v2])
