@@ -294,12 +294,12 @@ def test_layer_groups_spec_cuts_the_layers_of_v1s_groups(arch, tmp_path):
     import fastai_freeze_compat as fv
     import fastai.vision.all as fva
     from fastai_freeze_compat._upgrade_specs import LAYER_GROUPS
-    p = make_image_folder(tmp_path, classes=["a", "b"], per_class=2, size=16)
+    p = make_image_folder(tmp_path, classes=["a", "b"], per_class=4, size=16)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        v1 = fv.cnn_learner(fv.ImageDataBunch.from_folder(p, valid_pct=0.5, size=16, bs=2, num_workers=0),
+        v1 = fv.cnn_learner(fv.ImageDataBunch.from_folder(p, valid_pct=0.5, seed=0, size=16, bs=2, num_workers=0),
                             getattr(fv.models, arch), pretrained=False)
-        v2 = fva.vision_learner(fva.ImageDataLoaders.from_folder(p, valid_pct=0.5, item_tfms=fva.Resize(16), bs=2,
+        v2 = fva.vision_learner(fva.ImageDataLoaders.from_folder(p, valid_pct=0.5, seed=0, item_tfms=fva.Resize(16), bs=2,
                                                                  num_workers=0), getattr(fva.models, arch), pretrained=False)
     new, _ = upgrade_source("groups = learn.layer_groups", state={"star": True, "alias": None, "learners": {"learn": arch},
                                                                   "datas": set(), "tfms": set(), "partial": set()})
