@@ -490,6 +490,25 @@ CHANGES = (
                                                                              "clear_opt", True)), (),
            ("tests/test_v1_predict.py::test_destroy_leaves_v1s_zombie",
             "tests/test_v1_predict.py::test_purge_keeps_the_model_and_drops_the_optimizer")),
+    # export / load_learner: _v2/_export.py, _v2/_v1_unpickle.py, _export_policy.py
+    Change("behaviour.export_load_learner", "behaviour",
+           "learn.export(file='export.pkl') pickles v1's state (opt_func, loss_func, metrics, ..., the model, the "
+           "validation set's LabelList state, cls); load_learner(path, file='export.pkl', test=None, **db_kwargs) "
+           "unpickles it (any code the file names runs) into an empty data block DataBunch",
+           "learn.export(fname='export.pkl') pickles the whole Learner (dls emptied); load_learner(fname, cpu=True) "
+           "unpickles it: a path to the file, not a folder",
+           "fastai 2 cannot read a v1 export at all (it names fastai v1's classes: ModuleNotFoundError / "
+           "AttributeError), and takes the file's path; v1 and fastai 2 alike run whatever the pickle names. The "
+           "package reads v1's files and its own through a restricted unpickler that maps v1's classes to the "
+           "package's and refuses anything else by name, before anything runs",
+           "none: re-train on fastai 2, or load v1's weights with the package (`learn.load`) and `learn.export()` "
+           "there; load only exports from a source you trust",
+           "load_learner", (Ref("fastai.basic_train:load_learner", "test", None),
+                            Ref("fastai.basic_train:load_learner", "file", "export.pkl", since=">=1.0.61"),
+                            Ref("fastai.basic_train:Learner.export", "file", "export.pkl", since=">=1.0.61")),
+           (Ref("fastai.learner:load_learner", "fname"), Ref("fastai.learner:Learner.export", "fname", "export.pkl")),
+           ("tests/test_v1_export.py::test_real_v1_export_loads_and_predicts_v1s_values",
+            "tests/test_v1_export.py::test_an_export_naming_other_code_is_refused_before_anything_runs")),
     # upgrade (upgrade helper)
     Change("behaviour.normalize_call", "behaviour", "data.normalize(stats): adds Normalize to the DataBunch, returns it",
            "batch_tfms=[..., Normalize.from_stats(*stats)] (DataLoaders have no normalize())",
