@@ -19,7 +19,8 @@ TEST_FILES = [
     "test_basic_data.py", "test_basic_train.py", "test_callback.py", "test_callbacks_csv_logger.py",
     "test_callbacks_hooks.py", "test_callbacks_misc.py", "test_core.py", "test_data_block.py", "test_fp16.py",
     "test_layers.py", "test_metrics.py", "test_torch_core.py", "test_train.py", "test_vision_data.py",
-    "test_vision_image.py", "test_vision_learner.py", "test_vision_train.py", "test_vision_transform.py",
+    "test_vision_image.py", "test_vision_learner.py", "test_vision_models_unet.py", "test_vision_train.py",
+    "test_vision_transform.py",
 ]
 # v1's test helpers, imported by the files above as `utils.fakes`, `utils.mem`, `utils.text`
 UTILS_FILES = ["utils/fakes.py", "utils/mem.py", "utils/text.py"]
