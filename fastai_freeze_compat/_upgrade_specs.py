@@ -72,6 +72,15 @@ CALLS = {
     "plot": dict(receiver="recorder", warn_text="recorder.plot() -> recorder.plot_lr_find(); lr_find() plots and "
                                                 "returns its suggestions itself"),
     "load": dict(receiver="learner", warn=["behaviour.checkpoint"]),
+    # the second half of a v1 notebook (inference): fastai 2 has other signatures and results, no rewrite keeps them
+    "get_preds": dict(receiver="method", refuse={k: "behaviour.get_preds" for k in ("ds_type", "activ", "n_batch")},
+                      refuse_positional="behaviour.get_preds"),
+    "TTA": dict(receiver="method", refuse_call="behaviour.tta"),
+    "interpret": dict(receiver="learner", refuse_call="behaviour.interpretation"),
+    "destroy": dict(receiver="learner", refuse_call="behaviour.destroy_purge"),
+    "purge": dict(receiver="learner", refuse_call="behaviour.destroy_purge"),
+    "open_image": dict(refuse_call="behaviour.predict"),
+    "load_learner": dict(refuse_call="behaviour.export_load_learner"),
     # v1's requires_grad(m, b) set the flag; fastai 2's only reads it
     "requires_grad": dict(args=["m", "b"], when="b", rewrite="{m}.requires_grad_({b})", statement=True,
                           change="name.requires_grad"),

@@ -243,6 +243,9 @@ class _Upgrader(ast.NodeVisitor):
             self.report(node, "WARNING", f"{name}: " + "; ".join(_why(k) for k in spec["warn"]))
         if spec.get("warn_text"): self.report(node, "WARNING", spec["warn_text"])
         for k in spec.get("info", ()): self.report(node, "INFO", f"{name}: " + _why(k))
+        if node.args and spec.get("refuse_positional"):
+            self.report(node, "ERROR", f"{where}(<positional>) has no fastai 2 argument in that place: "
+                        + _why(spec["refuse_positional"]))
         for kw in node.keywords:
             new = spec.get("keywords", {}).get(kw.arg)
             if new and self.replace(kw.lineno, kw.col_offset, kw.arg, new):

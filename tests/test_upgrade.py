@@ -307,3 +307,21 @@ def test_layer_groups_spec_cuts_the_layers_of_v1s_groups(arch, tmp_path):
     exec(new, ns)
     names = lambda groups: [[type(l).__name__ for l in g] for g in groups]
     assert names(ns["groups"]) == names(v1.layer_groups)
+
+
+def test_the_kaggle_examples_inference_calls_are_errors_not_left_silently(tmp_path):
+    """examples/kaggle_v1.ipynb's second half has no native fastai 2 rewrite (v1's get_preds(ds_type=...), TTA,
+    load_learner(folder) of a v1 export, open_image): each is an ERROR naming the table entry, and the command
+    exits 1, rather than emitting code that fails on fastai 2."""
+    out = tmp_path / "kaggle_fastai2.ipynb"
+    res = subprocess.run([sys.executable, "-m", "fastai_freeze_compat", "upgrade", str(ROOT / "examples" / "kaggle_v1.ipynb"),
+                          "-o", str(out), "--report", str(tmp_path / "report.txt")], capture_output=True, text=True)
+    assert res.returncode == 1, res.stdout + res.stderr
+    errors = [l for l in (tmp_path / "report.txt").read_text().splitlines() if ": ERROR: " in l]
+    assert [l.split(": ERROR: ")[1].split("(")[0] for l in errors] == ["get_preds", "TTA", "load_learner", "open_image"]
+    assert "DatasetType.Valid" in errors[0] and "8 passes" in errors[1] and "restricted unpickler" in errors[2]
+    for src, level in {"preds, y = learn.get_preds()\n": [], "learn.get_preds(DatasetType.Test)\n": ["ERROR"],
+                       "learn = cnn_learner(data, models.resnet18)\nlearn.destroy()\n": None}.items():
+        new, findings = upgrade_source(src)
+        got = [f.level for f in findings if f.level == "ERROR"]
+        assert got == (level if level is not None else ["ERROR"]), (src, findings)
