@@ -176,3 +176,19 @@ def test_factory_export_round_trip(tmp_path, images):
         a, b = learn.predict(img), back.predict(img)
         assert str(a[0]) == str(b[0])
         torch.testing.assert_close(a[2], b[2], atol=1e-5, rtol=0)
+
+
+@pytest.mark.v2only
+@pytest.mark.parametrize("module,name", [("fastai.core", "os.system"), ("fastai.layers", "torch.load"),
+                                         ("fastai.basic_train", "subprocess.Popen"), ("fastai.__main__", "main"),
+                                         ("fastai.optimizer", "os.system")])
+def test_what_a_fastai_module_imported_is_not_fastais(tmp_path, module, name):
+    """A global naming something a fastai module imports (`fastai.core` + `os.system`), or a `__main__` module,
+    is refused: pickle names a class or function by the module defining it, so a v1 export never does."""
+    sentinel = tmp_path / "ran"
+    # protocol 0: GLOBAL `module name`, then a call with one string argument, as a crafted file would hold
+    payload = f"c{module}\n{name}\n(S'touch {sentinel}'\ntR.".encode()
+    (tmp_path / "export.pkl").write_bytes(payload)
+    with pytest.raises(pickle.UnpicklingError, match="nothing in it was run"):
+        V.load_learner(tmp_path)
+    assert not sentinel.exists()

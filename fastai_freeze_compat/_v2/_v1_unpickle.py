@@ -61,13 +61,21 @@ _FASTAI2_ONLY = ("fastai.losses", "fastai.optimizer")
 
 
 def _lookup(module, qualname):
-    "`module.qualname`, importing `module` (only called for the package's, torch's and torchvision's modules)."
+    """`module.qualname`, importing `module` (only called for the package's, torch's and torchvision's modules).
+    None for a `__main__` module (importing one runs a program) and for a `qualname` that walks through a module
+    (`fastai.layers` + `os.system` would reach what `fastai/layers.py` imported, not what it defines)."""
+    if "__main__" in module.split("."): return None
     try: obj = importlib.import_module(module)
     except ImportError: return None
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
-        if obj is None: return None
+        if obj is None or isinstance(obj, types.ModuleType): return None
     return obj
+
+
+def _defined_in_fastai(obj):
+    "True when `obj` (a class or function) is defined by fastai or the package, not imported into their modules."
+    return str(getattr(obj, "__module__", "") or "").split(".")[0] in ("fastai", "fastai_freeze_compat")
 
 
 def _package_object(module, qualname):
@@ -98,9 +106,14 @@ def _global(module, name):
     if module in _FASTAI2_ONLY:
         # the package's own exports hold fastai 2's optimizers and losses (modules fastai v1 did not have)
         obj = _lookup(module, name)
+        if obj is not None and not _defined_in_fastai(obj): obj = None
         home = module
     elif module == "fastai" or module.startswith("fastai."):
         obj = _package_object(module, name)
+        # v1's name maps to the package's object at v1's path: it must be fastai's or the package's own, not
+        # something that module imported (pickle names a class or function by the module defining it; a torch
+        # function is allowed under its own name, `torch.nn.functional.relu`)
+        if obj is not None and not _defined_in_fastai(obj): obj = None
         if obj is not None and is_unsupported(obj):
             raise pickle.UnpicklingError(f"this fastai v1 export names `{full}`, which fastai_freeze_compat does not "
                                          f"bridge: {obj._message}")
