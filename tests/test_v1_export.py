@@ -192,3 +192,27 @@ def test_what_a_fastai_module_imported_is_not_fastais(tmp_path, module, name):
     with pytest.raises(pickle.UnpicklingError, match="nothing in it was run"):
         V.load_learner(tmp_path)
     assert not sentinel.exists()
+
+
+def test_factory_data_export_then_load_empty(tmp_path, images):
+    """v1's first deployment recipe: `data.export()`, then `ImageDataBunch.load_empty(path)` and a learner on the
+    empty data that loads the trained weights predicts what the trained learner did."""
+    if fv.IS_V1 and str(fv.FASTAI_VERSION) == "1.0.61":
+        pytest.skip("real fastai 1.0.61's LabelLists.load_empty reads with torch.load's weights-only default on "
+                    "torch >= 2.6 and fails there (the package's 1.0.61 repair covers learn.load / load_learner)")
+    path = tmp_path / "folder"
+    for i in range(16):
+        d = path / ("valid" if i < 4 else "train") / ("a" if i % 2 else "b")
+        d.mkdir(parents=True, exist_ok=True)
+        shutil.copy(str(images / "images" / f"img_{i}.png"), str(d / f"img_{i}.png"))
+    data = V.ImageDataBunch.from_folder(path, ds_tfms=V.get_transforms(), size=16, bs=4,
+                                        num_workers=0).normalize(V.imagenet_stats)
+    learn = V.cnn_learner(data, V.models.resnet18, pretrained=False)
+    learn.save("trained")
+    data.export()
+    empty = V.ImageDataBunch.load_empty(path)
+    assert list(empty.classes) == ["a", "b"] and empty.c == 2 and "LabelList (0 items)" in repr(empty.valid_ds)
+    back = V.cnn_learner(empty, V.models.resnet18, pretrained=False).load("trained")
+    img = V.open_image(images / "images" / "img_5.png")
+    a, b = learn.predict(img), back.predict(img)
+    assert str(a[0]) == str(b[0]) and float((a[2] - b[2]).abs().max()) < 1e-5

@@ -299,6 +299,19 @@ class ImageDataBunch(DataLoaders):
             state["normalize"] = {"mean": mean, "std": std, "do_x": True, "do_y": False}
         return state
 
+    def export(self, file="export.pkl"):
+        """Export the minimal state of `self` for inference in `self.path/file` (v1's state of the validation set:
+        `ImageDataBunch.load_empty(path)` reads it back as a data block `DataBunch`). `file` can be file-like."""
+        from .._checkpoint import save_checkpoint
+        from ..core import is_pathlike
+        save_checkpoint(self._v1_export_state(), Path(self.path) / file if is_pathlike(file) else file)
+
+    @classmethod
+    def load_empty(cls, path, fname="export.pkl"):
+        "Load an empty `DataBunch` from the exported file in `path/fname` (v1's, or `data.export()`'s)."
+        from ..data_block import LabelLists
+        return LabelLists.load_empty(path, fn=fname).databunch()
+
     # -- v1's attributes --------------------------------------------------------------------------
     def _view(self, dl):
         if dl is None: return None
