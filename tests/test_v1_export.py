@@ -212,6 +212,9 @@ def test_factory_data_export_then_load_empty(tmp_path, images):
     data.export()
     empty = V.ImageDataBunch.load_empty(path)
     assert list(empty.classes) == ["a", "b"] and empty.c == 2 and "LabelList (0 items)" in repr(empty.valid_ds)
+    # v1's data block image data is an ImageDataBunch (ImageList._bunch), as the factory's is
+    assert isinstance(empty, V.ImageDataBunch) and isinstance(data, V.ImageDataBunch)
+    assert issubclass(type(empty), V.ImageDataBunch) and not isinstance(learn, V.ImageDataBunch)
     back = V.cnn_learner(empty, V.models.resnet18, pretrained=False).load("trained")
     img = V.open_image(images / "images" / "img_5.png")
     a, b = learn.predict(img), back.predict(img)

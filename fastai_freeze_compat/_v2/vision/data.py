@@ -93,7 +93,17 @@ def _check_loader_kwargs(factory, kwargs):
 
 
 # -- the data object -------------------------------------------------------------------------------------
-class ImageDataBunch(DataLoaders):
+class _ImageDataBunchType(type):
+    """v1's data block image data is an `ImageDataBunch` (`ImageList._bunch`); the package builds it as a
+    `DataBunch` of v1 loaders (`_ImageDataBunch`), so `isinstance(data, ImageDataBunch)` holds for it too."""
+    def __instancecheck__(cls, obj):
+        return type.__instancecheck__(cls, obj) or (cls is ImageDataBunch and isinstance(obj, _ImageDataBunch))
+
+    def __subclasscheck__(cls, sub):
+        return type.__subclasscheck__(cls, sub) or (cls is ImageDataBunch and issubclass(sub, _ImageDataBunch))
+
+
+class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
     "DataBunch suitable for computer vision (fastai v1 API), a fastai 2 `DataLoaders`."
 
     # -- factories (v1's signatures) --------------------------------------------------------------
