@@ -10,7 +10,6 @@ names to the package's objects and refuses everything else. The factory ``ImageD
 has no ``LabelList``: its state is the one v1's factory would have had (``ImageList`` / ``CategoryList``, its
 validation transforms and ``transform`` arguments).
 """
-import pickle
 import warnings
 from functools import partial
 from pathlib import Path
@@ -95,8 +94,7 @@ def load_learner(path, file="export.pkl", test=None, tfm_y=None, fname=None, **d
         raise FileNotFoundError(f"no exported learner at {source}: write it with `learn.export()` (it goes to "
                                 f"learn.path/'export.pkl'), or pass load_learner the folder and `file` it is in")
     try: state = load_v1_export(source)
-    except pickle.UnpicklingError: raise
-    except (RuntimeError, EOFError) as e:
+    except (RuntimeError, EOFError) as e:    # a refused global is a pickle.UnpicklingError, raised as it is
         raise RuntimeError(f"{source} is not a readable export file ({e}): export it again with `learn.export()`") from None
     if not isinstance(state, dict) or not {"model", "data", "cls"} <= set(state):
         raise ValueError(f"{source} is not a fastai v1 export (a dict with 'model', 'data' and 'cls'): a fastai 2 "
