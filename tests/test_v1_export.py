@@ -219,3 +219,26 @@ def test_factory_data_export_then_load_empty(tmp_path, images):
     img = V.open_image(images / "images" / "img_5.png")
     a, b = learn.predict(img), back.predict(img)
     assert str(a[0]) == str(b[0]) and float((a[2] - b[2]).abs().max()) < 1e-5
+
+
+def test_factory_add_test_gives_the_test_set_of_test_folder(tmp_path, images):
+    """`data.add_test(ImageList.from_folder(path/'test'))` after the factory (a Kaggle kernel's way) gives the test
+    set `test='test'` gives: the same items, predictions and (unlabelled) targets."""
+    path = tmp_path / "folder"
+    for i in range(16):
+        d = path / ("test" if i >= 12 else ("valid" if i < 4 else "train") + ("/a" if i % 2 else "/b"))
+        d.mkdir(parents=True, exist_ok=True)
+        shutil.copy(str(images / "images" / f"img_{i}.png"), str(d / f"img_{i}.png"))
+    kw = dict(ds_tfms=V.get_transforms(), size=16, bs=4, num_workers=0)
+    with_test = V.ImageDataBunch.from_folder(path, test="test", **kw).normalize(V.imagenet_stats)
+    data = V.ImageDataBunch.from_folder(path, **kw).normalize(V.imagenet_stats)
+    data.add_test(V.ImageList.from_folder(path / "test"))
+    assert sorted(map(str, data.test_ds.items)) == sorted(map(str, with_test.test_ds.items))
+    assert len(data.test_ds) == 4
+    torch.manual_seed(0)
+    learn = V.cnn_learner(data, V.models.resnet18, pretrained=False)
+    a = learn.get_preds(ds_type=V.DatasetType.Test)
+    order = [list(map(str, with_test.test_ds.items)).index(str(f)) for f in data.test_ds.items]
+    learn.data = with_test
+    b = learn.get_preds(ds_type=V.DatasetType.Test)
+    assert float((a[0] - b[0][order]).abs().max()) < 1e-5 and a[1].tolist() == [0, 0, 0, 0]

@@ -6,7 +6,8 @@ notebooks touch is v1's: the factories and their signatures, the item order and 
 (``data_block.py``), ``get_transforms`` (``transform.py``), ``normalize`` (explicit only;
 nothing is ever normalized behind your back), ``classes`` / ``c``, ``train_ds`` / ``valid_ds`` /
 ``test_ds`` as v1 ``LabelList`` views (``_views.py``), ``one_batch`` (denormalized, on the CPU),
-``show_batch(rows=...)``, ``batch_size``, ``dl(DatasetType...)`` and v1's ``repr``.
+``show_batch(rows=...)``, ``batch_size``, ``dl(DatasetType...)``, ``add_test``, ``export`` / ``load_empty`` (v1's state
+of the validation set, read back as a data block ``DataBunch``) and v1's ``repr``.
 
 ``data.test_dl`` stays fastai 2's method (``learn.predict`` calls it); v1's test loader is
 ``data.dl(DatasetType.Test)``.
@@ -393,6 +394,20 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         "The training set in order, with the validation transforms (v1's `fix_dl`)."
         ds = self.train.dataset
         return self.valid.new(Datasets(tls=[tl._new(tl.items, split_idx=1) for tl in ds.tls], n_inp=ds.n_inp))
+
+    def add_test(self, items, label=None, tfms=None, tfm_y=None):
+        """Add the `items` (file names, or an `ImageList`) as the test set, unlabelled (v1's `EmptyLabel`), through
+        the validation set's transforms; it replaces a test set the factory made (`test=`)."""
+        for k, v in (("label", label), ("tfms", tfms), ("tfm_y", tfm_y)):
+            if v not in (None, False):
+                raise NotImplementedError(f"add_test({k}=...) is not bridged on the factory ImageDataBunch: its test set "
+                                          "is unlabelled, through the validation transforms; the data block API "
+                                          "(`ImageList...databunch().add_test(items, label=...)`) has it")
+        items = list(getattr(items, "items", items))
+        x_tl = self.valid.dataset.tls[0]
+        dl = self.valid.new(Datasets(tls=[x_tl._new(items, split_idx=1)], n_inp=1))
+        if len(self.loaders) > 2: self.loaders[2] = dl
+        else: self.loaders.append(dl)
 
     def dl(self, ds_type=DatasetType.Valid):
         "Returns an appropriate `DataLoader` with a dataset for validation, training, or test (`ds_type`)."
