@@ -27,7 +27,7 @@ from fastai.torch_core import default_device, defaults, to_detach
 from fastai.vision.core import PILImage, ToTensor
 
 from ..._warn import warn_bridged
-from ..basic_data import DatasetType
+from ..basic_data import DataBunch, DatasetType
 from ._views import LabelListView
 from ..data_block import (check_images, filter_by_classes, folder_split_idxs, get_files, image_extensions,
                           list_folder, rand_split_idxs)
@@ -282,11 +282,8 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
                           after_item=item + [ToTensor()], after_batch=[IntToFloatTensor()] + batch)
         loaders = [loader(dsets.subset(0), bs, True, t_item, t_batch),
                    loader(dsets.subset(1), val_bs, False, v_item, v_batch)]
-        if test_items is not None:
-            test_ds = Datasets(tls=[x_tl._new(test_items, split_idx=1)], n_inp=1)
-            test_item, test_batch = split_tfms(ds_tfms[1], v1_pixels=True, **tfm_kw)
-            loaders.append(loader(test_ds, val_bs, False, test_item, test_batch))
         res = cls(*loaders, path=path, device=device)
+        if test_items is not None: res.add_test(test_items)
         res._v1_train_tfms = ds_tfms[0]     # v1's training transforms, which v1's TTA reads
         # v1's validation transforms and `transform` arguments, which an export keeps (`_v1_export_state`)
         res._v1_valid_tfms, res._v1_tfmargs = ds_tfms[1], tfm_kw
@@ -317,11 +314,8 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         from ..core import is_pathlike
         save_checkpoint(self._v1_export_state(), Path(self.path) / file if is_pathlike(file) else file)
 
-    @classmethod
-    def load_empty(cls, path, fname="export.pkl"):
-        "Load an empty `DataBunch` from the exported file in `path/fname` (v1's, or `data.export()`'s)."
-        from ..data_block import LabelLists
-        return LabelLists.load_empty(path, fn=fname).databunch()
+    # v1's `DataBunch.load_empty`: an empty data block `DataBunch` from the file (v1's, or `data.export()`'s)
+    load_empty = classmethod(DataBunch.load_empty.__func__)
 
     # -- v1's attributes --------------------------------------------------------------------------
     def _view(self, dl):
@@ -569,7 +563,6 @@ from functools import partial  # noqa: E402
 
 import PIL  # noqa: E402
 
-from ..basic_data import DataBunch  # noqa: E402
 from ..core import parallel, subplots  # noqa: E402
 from ..core import df_names_to_idx  # noqa: E402
 from ..data_block import (ItemList, MultiCategoryList,  # noqa: E402
