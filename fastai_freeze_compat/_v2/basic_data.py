@@ -38,31 +38,19 @@ def v1_permutation(n):
     return list(RandomSampler(range(n)))
 
 
-class DeviceDataLoader(DataLoader):
-    """Bind a `DataLoader` to a `torch.device` (fastai v1), as a fastai 2 `DataLoader`.
+class V1Shuffle:
+    """v1's shuffle for a fastai 2 `DataLoader` (mix it in first): torch's `RandomSampler` on torch's global
+    generator, with the draws in v1's order, so the same `torch.manual_seed` gives real v1's batch order.
 
-    Batches are `collate_fn` of the items (v1's `data_collate`), put on `device`, then passed through `tfms`."""
-    n_inp = 1   # v1 batches are (x, y)
+    fastai 2 seeds its own shuffler (`self.rng`) from Python's `random` when a loader is built and when an
+    epoch starts (`randomize`); v1 did neither (its transforms draw from Python's `random`), so both leave
+    it as it was."""
 
-    def __init__(self, dataset=None, bs=64, shuffle=False, drop_last=False, num_workers=0, device=None, tfms=None,
-                 collate_fn=data_collate, batch_size=None, **kwargs):
-        if batch_size is not None: bs = batch_size
-        self.tfms, self.collate_fn = listify(tfms), collate_fn
-        state = random.getstate()   # fastai 2 seeds its own shuffler from Python's random: v1 did not draw here
-        try: super().__init__(dataset, bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=num_workers,
-                              device=device, **kwargs)
+    def __init__(self, *args, **kwargs):
+        state = random.getstate()   # fastai 2's DataLoader.__init__ draws its shuffler's seed here: v1 did not
+        try: super().__init__(*args, **kwargs)
         finally: random.setstate(state)
 
-    @classmethod
-    def create(cls, dataset, bs=64, shuffle=False, device=None, tfms=None, num_workers=None,
-               collate_fn=data_collate, **kwargs):
-        "Create DeviceDataLoader from `dataset` with `bs` and `shuffle`: process using `num_workers`."
-        num_workers = defaults.cpus if num_workers is None else num_workers
-        device = defaults.device if device is None else device
-        return cls(dataset, bs=bs, shuffle=shuffle, num_workers=num_workers, device=device, tfms=tfms,
-                   collate_fn=collate_fn, **kwargs)
-
-    # -- v1's shuffle and collate ------------------------------------------------------------------
     def randomize(self): pass   # fastai 2 re-seeds its Python shuffler here; v1's shuffle is torch's
 
     def get_idxs(self):
@@ -78,6 +66,38 @@ class DeviceDataLoader(DataLoader):
         self.fake_l.generator = g
         return v1_permutation(self.n)
 
+
+def v1_sanity_draw(dl):
+    """The training indices v1's `DataBunch.sanity_check` read (`next(iter(train_dl.batch_sampler))`): the
+    first batch of a `RandomSampler` permutation, which draws one seed from torch's global generator as v1's did."""
+    n = len(dl.dataset)
+    return (v1_permutation(n) if dl.shuffle else list(range(n)))[:dl.bs]
+
+
+class DeviceDataLoader(V1Shuffle, DataLoader):
+    """Bind a `DataLoader` to a `torch.device` (fastai v1), as a fastai 2 `DataLoader`.
+
+    Batches are `collate_fn` of the items (v1's `data_collate`), put on `device`, then passed through `tfms`;
+    shuffled as v1 (`V1Shuffle`)."""
+    n_inp = 1   # v1 batches are (x, y)
+
+    def __init__(self, dataset=None, bs=64, shuffle=False, drop_last=False, num_workers=0, device=None, tfms=None,
+                 collate_fn=data_collate, batch_size=None, **kwargs):
+        if batch_size is not None: bs = batch_size
+        self.tfms, self.collate_fn = listify(tfms), collate_fn
+        super().__init__(dataset, bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=num_workers,
+                         device=device, **kwargs)
+
+    @classmethod
+    def create(cls, dataset, bs=64, shuffle=False, device=None, tfms=None, num_workers=None,
+               collate_fn=data_collate, **kwargs):
+        "Create DeviceDataLoader from `dataset` with `bs` and `shuffle`: process using `num_workers`."
+        num_workers = defaults.cpus if num_workers is None else num_workers
+        device = defaults.device if device is None else device
+        return cls(dataset, bs=bs, shuffle=shuffle, num_workers=num_workers, device=device, tfms=tfms,
+                   collate_fn=collate_fn, **kwargs)
+
+    # -- v1's collate ------------------------------------------------------------------------------
     def create_batch(self, b): return self.collate_fn(b)
     def retain(self, res, b): return res
     def after_batch(self, b):
@@ -324,8 +344,7 @@ class DataBunch(DataLoaders):
                  Your batch size is {dl.batch_size}, you should lower it.""")
             print(final_message)
             return
-        # v1: `next(iter(self.train_dl.batch_sampler))`, which drew the sampler's seed from torch's generator
-        idx = (v1_permutation(len(dl.dataset)) if dl.shuffle else list(range(len(dl.dataset))))[:dl.bs]
+        idx = v1_sanity_draw(dl)
         samples, fails = [], []
         for i in idx:
             try: samples.append(dl.dataset[i])
