@@ -242,6 +242,18 @@ CHANGES = (
            (Ref("fastai.data_block:ItemList.split_by_rand_pct", "seed", None),),
            (Ref("fastai.data.transforms:RandomSplitter", "seed", None),),
            ("tests/test_data.py::test_notebook_cell_splits_like_v1",)),
+    Change("behaviour.factory_batches", "behaviour",
+           "ImageDataBunch.from_*(...) after torch.manual_seed(s): v1's data block chain; the training batches "
+           "drawn by torch's RandomSampler, after the one seed the factory's sanity check drew",
+           "ImageDataLoaders.from_*(...): batches shuffled by the loader's random.Random, seeded from Python's "
+           "random when the loader is built",
+           "the same torch.manual_seed gives other training batches, so a seeded v1 notebook trains on another "
+           "order (and gets other losses)",
+           "a TfmdDL subclass whose get_idxs returns list(RandomSampler(range(n))), after list(RandomSampler("
+           "range(n))) once for the sanity check", "ImageDataBunch",
+           (Ref("fastai.vision.data:ImageDataBunch.create_from_ll", "no_check", False),),
+           (Ref("fastai.data.load:DataLoader", "shuffle", False),),
+           ("tests/test_v1_factory.py::test_batches_under_torch_manual_seed_are_v1s",)),
     Change("behaviour.torch_optimizer_wd", "behaviour",
            "a torch opt_func (partial(optim.SGD, momentum=0.9), optim.Adam): weight decay decoupled (true_wd=True), "
            "p *= 1 - lr*wd before the step; with true_wd=False L2, BatchNorm/bias left out when bn_wd=False",

@@ -28,8 +28,7 @@ from .core import (Category, EmptyLabel, FloatItem, ItemBase, MultiCategory, ara
                    has_arg, index_row, is1d, is_listy, listify, loadtxt_str, one_hot, range_of, show_some, uniqueify)
 from .torch_core import rand_bool, set_all_seed, try_int
 
-__all__ = ["get_files", "list_folder", "rand_split_idxs", "folder_split_idxs",
-           "filter_by_classes", "check_images",
+__all__ = ["get_files", "list_folder", "check_images",
            "ItemList", "CategoryList", "MultiCategoryList", "MultiCategoryProcessor", "LabelList", "ItemLists",
            "PreProcessor", "LabelLists", "FloatList", "CategoryProcessor", "EmptyLabelList", "CategoryListBase"]
 
@@ -86,32 +85,6 @@ def list_folder(path, test=None, what="path"):
     path = Path(path)
     if not path.is_dir(): raise _missing_folder(path, what)
     return get_files(path, image_extensions, recurse=True, exclude=_excluded_names(path, test))
-
-
-def rand_split_idxs(n, valid_pct=0.2, seed=None):
-    "v1's `split_by_rand_pct`: (train, valid) positions, drawn from NumPy's global generator."
-    if valid_pct == 0: return np.arange(n), np.arange(0)     # v1's split_none(): no draw, no seeding
-    if seed is not None: np.random.seed(seed)
-    rand_idx = np.random.permutation(list(range(n)))
-    cut = int(valid_pct * n)
-    valid = rand_idx[:cut]
-    return np.setdiff1d(np.arange(n), valid), valid
-
-
-def folder_split_idxs(items, path, train="train", valid="valid"):
-    "v1's `split_by_folder`: positions whose first folder under `path` is `train` / `valid`."
-    k = len(Path(path).parts)
-    first = [Path(o).parts[k] if len(Path(o).parts) > k else None for o in items]
-    return ([i for i, f in enumerate(first) if f == str(train)],
-            [i for i, f in enumerate(first) if f == str(valid)])
-
-
-def filter_by_classes(labels, classes, multi=False):
-    "Positions whose label is in `classes`, and the unknown labels (v1's `filter_missing_y`)."
-    known = set(classes)
-    if multi: return list(range(len(labels))), sorted({str(o) for l in labels for o in l if o not in known})
-    keep = [i for i, l in enumerate(labels) if l in known]
-    return keep, sorted({str(l) for l in labels if l not in known})
 
 
 def check_images(items, what="image"):
@@ -408,11 +381,7 @@ It's either because your data source is empty or because your labelling function
 
     def label_from_re(self, pat, full_path=False, label_cls=None, **kwargs):
         "Apply the re in `pat` to determine the label of every filename.  If `full_path`, search in the full name."
-        pat = re.compile(pat)
-        if pat.groups < 1:
-            # v1: IndexError("no such group") from `res.group(1)`, on the first file
-            raise ValueError(f"label_from_re takes the label from the first group of the pattern, but {pat.pattern!r} "
-                             r"has no group: put the label's part in parentheses, e.g. r'/([^/]+)_\d+.jpg$'")
+        pat = re_with_group(pat, "label_from_re")
         def _inner(o):
             s = str((os.path.join(self.path, o) if full_path else o).as_posix())
             res = pat.search(s)
@@ -423,6 +392,15 @@ It's either because your data source is empty or because your labelling function
     def databunch(self, **kwargs):
         "To throw a clear error message when the data wasn't split and labeled."
         raise Exception("Your data is neither split nor labeled, can't turn it into a `DataBunch` yet.")
+
+
+def re_with_group(pat, what):
+    "`pat` compiled; a pattern without a group is refused (v1 failed with IndexError('no such group') on the first file)."
+    pat = re.compile(pat)
+    if pat.groups < 1:
+        raise ValueError(f"{what} takes the label from the first group of the pattern, but {pat.pattern!r} has no "
+                         r"group: put the label's part in parentheses, e.g. r'/([^/]+)_\d+.jpg$'")
+    return pat
 
 
 def _check_n_labels(n_labels, n_items, what):

@@ -1,13 +1,18 @@
 """fastai v1's ``ImageDataBunch`` (``fastai/vision/data.py``, ``fastai/basic_data.py``) on fastai 2.
 
-An ``ImageDataBunch`` *is* a fastai 2 ``DataLoaders`` (train, valid and, with ``test=``, a test loader of
-fastai 2 ``TfmdDL``), so fastai 2's ``Learner`` and every ``DataLoaders`` method work with it. What v1
-notebooks touch is v1's: the factories and their signatures, the item order and random split
-(``data_block.py``), ``get_transforms`` (``transform.py``), ``normalize`` (explicit only;
-nothing is ever normalized behind your back), ``classes`` / ``c``, ``train_ds`` / ``valid_ds`` /
-``test_ds`` as v1 ``LabelList`` views (``_views.py``), ``one_batch`` (denormalized, on the CPU),
-``show_batch(rows=...)``, ``batch_size``, ``dl(DatasetType...)``, ``add_test``, ``export`` / ``load_empty`` (v1's state
-of the validation set, read back as a data block ``DataBunch``) and v1's ``repr``.
+The factories are v1's data block chains (``ImageList.from_folder(path).split_by_folder().label_from_folder()``
+and so on, ``data_block.py``), so the items, splits, classes and warnings are the data block API's, which are
+v1's. Image inputs with class labels then load through fastai 2 pipelines: the ``ImageDataBunch`` *is* a
+fastai 2 ``DataLoaders`` (train, valid and, with ``test=``, a test loader of fastai 2 ``TfmdDL`` shuffled as
+v1: torch's ``RandomSampler``, so ``torch.manual_seed`` gives v1's batch order), and fastai 2's ``Learner``
+and every ``DataLoaders`` method work with it. The other chains (several label columns, ``dl_tfms``,
+``collate_fn``, ``tfm_y``, another ``item_cls``) give v1's data block ``DataBunch``, as v1's
+``create_from_ll`` did. What v1 notebooks touch is v1's: ``get_transforms`` (``transform.py``), ``normalize``
+(explicit only; nothing is ever normalized behind your back), ``classes`` / ``c``, ``train_ds`` /
+``valid_ds`` / ``test_ds`` as v1 ``LabelList`` views (``_views.py``), ``label_list`` (the chain's
+``LabelLists``, which ``save`` writes), ``one_batch`` (denormalized, on the CPU), ``show_batch(rows=...)``,
+``batch_size``, ``dl(DatasetType...)``, ``add_test``, ``export`` / ``load_empty`` (v1's state of the
+validation set, read back as a data block ``DataBunch``) and v1's ``repr``.
 
 ``data.test_dl`` stays fastai 2's method (``learn.predict`` calls it); v1's test loader is
 ``data.dl(DatasetType.Test)``.
@@ -27,11 +32,12 @@ from fastai.torch_core import default_device, defaults, to_detach
 from fastai.vision.core import PILImage, ToTensor
 
 from ..._warn import warn_bridged
-from ..basic_data import DataBunch, DatasetType
+from ..basic_data import DataBunch, DatasetType, V1Shuffle, v1_sanity_draw
 from ._views import LabelListView
-from ..data_block import (check_images, filter_by_classes, folder_split_idxs, get_files, image_extensions,
-                          list_folder, rand_split_idxs)
-from .transform import split_tfms
+from ..data_block import (CategoryList, CategoryListBase, _check_n_labels, _excluded_names,
+                          _missing_folder, check_images, get_files, image_extensions, list_folder, re_with_group)
+from .image import RandTransform
+from .transform import checked_tfms, split_tfms
 
 __all__ = ["ImageDataBunch", "get_image_files", "normalize", "denormalize", "normalize_funcs", "channel_view",
            "ImageList", "ImageImageList", "SegmentationItemList", "SegmentationLabelList", "SegmentationProcessor",
@@ -86,11 +92,6 @@ def _check_loader_kwargs(factory, kwargs):
     if unknown:
         raise TypeError(f"ImageDataBunch.{factory}() got an unexpected keyword argument {unknown[0]!r} (as in "
                         f"fastai v1, the factories take {', '.join(_LOADER_KWARGS)})")
-    for k, why in [("dl_tfms", "add fastai 2 batch transforms with `data.add_tfms(tfms, 'after_batch')`"),
-                   ("collate_fn", "fastai 2's loaders collate with `fa_collate`"),
-                   ("tfm_y", "the targets here are categories, which are never transformed")]:
-        if kwargs.get(k) not in (None, False):
-            raise NotImplementedError(f"{k}= is not bridged by fastai_freeze_compat: {why}")
 
 
 # -- the data object -------------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ class _ImageDataBunchType(type):
 class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
     "DataBunch suitable for computer vision (fastai v1 API), a fastai 2 `DataLoaders`."
 
-    # -- factories (v1's signatures) --------------------------------------------------------------
+    # -- factories (v1's signatures and v1's data block chains) ----------------------------------
     @classmethod
     def from_folder(cls, path, train="train", valid="valid", test=None, valid_pct=None, seed=None, classes=None,
                     **kwargs):
@@ -115,19 +116,19 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         warn_bridged("name.ImageDataBunch")
         _check_loader_kwargs("from_folder", kwargs)
         path = Path(path)
-        items = list_folder(path, test)
+        if not path.is_dir(): raise _missing_folder(path, "path")
+        # v1 1.0.61: ImageList.from_folder(path, exclude=test)
+        il = _non_empty(ImageList.from_folder(path, exclude=_excluded_names(path, test)), path)
         if valid_pct is None:
-            train_idx, valid_idx = folder_split_idxs(items, path, train, valid)
-            if items and not train_idx:
+            if not il._get_by_folder(str(train)):
                 raise ValueError(f"no images in {path / str(train)}: without valid_pct, from_folder expects "
                                  f"{path}/{train}/<class>/<image> and {path}/{valid}/<class>/<image>; to split the "
                                  "images under path at random instead, pass e.g. valid_pct=0.2")
+            src = il.split_by_folder(train=str(train), valid=str(valid))
         else:
             _check_valid_pct(valid_pct)
-            train_idx, valid_idx = rand_split_idxs(len(items), valid_pct, seed)
-        labels = [Path(o).parts[-2] for o in items]
-        return cls._create(path, items, labels, train_idx, valid_idx, classes=classes, test=test,
-                           empty_valid_ok=valid_pct == 0, **kwargs)
+            src = il.split_by_rand_pct(valid_pct, seed)
+        return cls._from_ll(src.label_from_folder(classes=classes), test=test, **kwargs)
 
     @classmethod
     def from_df(cls, path, df, folder=None, label_delim=None, valid_pct=0.2, seed=None, fn_col=0, label_col=1,
@@ -141,28 +142,17 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
                  suffix="", factory="from_df", **kwargs):
         _check_loader_kwargs(factory, kwargs)
         path = Path(path)
-        inputs = df.iloc[:, _col_idxs(fn_col, df)]
-        if inputs.isna().any().any():
-            raise AssertionError(f"You have NaN values in column(s) {fn_col} of your dataframe, please fix it.")
-        # v1 (ImageList.from_df): the items are strings "<path>/<folder>/<name><suffix>".
-        pref = f"{path}{os.path.sep}" + (f"{folder}{os.path.sep}" if folder is not None else "")
-        items = list(np.char.add(np.char.add(pref, np.asarray(inputs.values).reshape(-1).astype(str)), suffix or ""))
         _check_valid_pct(valid_pct)
-        train_idx, valid_idx = rand_split_idxs(len(items), valid_pct, seed)
-        lcols = _col_idxs(label_col, df)
-        if len(lcols) > 1:
-            raise NotImplementedError("several label columns (v1's one-hot MultiCategoryList) are not bridged: "
-                                      "join them into one column and pass label_delim")
-        labels = df.iloc[:, lcols[0]]
-        if labels.isna().any():
-            raise AssertionError(f"You have NaN values in column(s) {label_col} of your dataframe, please fix it.")
-        # v1 (`_label_from_list`): `np.array(labels, dtype=object)`, so an int64 column gives Python ints
-        # (`data.classes` prints `[0, 1]`, not `[np.int64(0), np.int64(1)]` as the column's own values would).
-        labels = list(np.array(labels.values, dtype=object))
-        if label_delim is not None:
-            labels = [[o for o in str(l).split(label_delim)] for l in labels]
-        return cls._create(path, items, labels, train_idx, valid_idx, multi=label_delim is not None,
-                           empty_valid_ok=valid_pct == 0, **kwargs)
+        il = _non_empty(ImageList.from_df(df, path=path, folder=folder, suffix=suffix, cols=fn_col), path)
+        first = df.iloc[:1, df_names_to_idx(label_col, df)].values.reshape(-1)
+        if label_delim is None and len(first) == 1 and isinstance(first[0], (float, np.floating)):
+            # v1 labelled them with a FloatList, which then failed on `label_delim=` (TypeError)
+            raise TypeError(f"ImageDataBunch.{factory}() takes class labels, but column(s) {label_col!r} hold floats "
+                            "(fastai v1's factory raised TypeError for them too). For regression use the data block "
+                            "API: `ImageList.from_df(df, path).split_by_rand_pct().label_from_df(cols=...)"
+                            ".databunch()`, which labels them with a FloatList")
+        lls = il.split_by_rand_pct(valid_pct, seed).label_from_df(label_delim=label_delim, cols=label_col)
+        return cls._from_ll(lls, **kwargs)
 
     @classmethod
     def from_csv(cls, path, folder=None, label_delim=None, csv_labels="labels.csv", valid_pct=0.2, seed=None,
@@ -179,11 +169,12 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
     def from_lists(cls, path, fnames, labels, valid_pct=0.2, seed=None, item_cls=None, **kwargs):
         "Create from list of `fnames` in `path`."
         warn_bridged("name.ImageDataBunch.from_lists")
-        if item_cls is not None:
-            raise NotImplementedError("item_cls= is not bridged by fastai_freeze_compat: the items are images")
+        fnames, labels = list(fnames), list(labels)
+        # v1 zipped them and failed later with a KeyError on the first file without a label
+        _check_n_labels(len(labels), len(fnames), "labels")
         fname2label = {f: l for (f, l) in zip(fnames, labels)}
         return cls._from_name_func(path, fnames, lambda x: fname2label[x], valid_pct=valid_pct, seed=seed,
-                                   factory="from_lists", **kwargs)
+                                   item_cls=item_cls, factory="from_lists", **kwargs)
 
     @classmethod
     def from_name_func(cls, path, fnames, label_func, valid_pct=0.2, seed=None, **kwargs):
@@ -192,19 +183,19 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         return cls._from_name_func(path, fnames, label_func, valid_pct=valid_pct, seed=seed, **kwargs)
 
     @classmethod
-    def _from_name_func(cls, path, fnames, label_func, valid_pct=0.2, seed=None, factory="from_name_func", **kwargs):
+    def _from_name_func(cls, path, fnames, label_func, valid_pct=0.2, seed=None, item_cls=None,
+                        factory="from_name_func", **kwargs):
         _check_loader_kwargs(factory, kwargs)
-        items = list(fnames)
+        path = Path(path)
         _check_valid_pct(valid_pct)
-        train_idx, valid_idx = rand_split_idxs(len(items), valid_pct, seed)
-        labels = [label_func(o) for o in items]
-        return cls._create(Path(path), items, labels, train_idx, valid_idx, empty_valid_ok=valid_pct == 0, **kwargs)
+        il = _non_empty((ImageList if item_cls is None else item_cls)(list(fnames), path=path), path)
+        return cls._from_ll(il.split_by_rand_pct(valid_pct, seed).label_from_func(label_func), **kwargs)
 
     @classmethod
     def from_name_re(cls, path, fnames, pat, valid_pct=0.2, **kwargs):
         "Create from list of `fnames` in `path` with re expression `pat`."
         warn_bridged("name.ImageDataBunch.from_name_re")
-        pat = re.compile(pat)
+        pat = re_with_group(pat, "from_name_re")
 
         def _get_label(fn):
             if isinstance(fn, Path): fn = fn.as_posix()
@@ -214,11 +205,12 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         return cls._from_name_func(path, fnames, _get_label, valid_pct=valid_pct, factory="from_name_re", **kwargs)
 
     @classmethod
-    def _create(cls, path, items, labels, train_idx, valid_idx, classes=None, multi=False, bs=64, val_bs=None,
-                ds_tfms=None, num_workers=None, dl_tfms=None, device=None, test=None, collate_fn=None, size=None,
-                no_check=False, resize_method=None, mult=None, padding_mode="reflection", mode="bilinear",
-                tfm_y=False, empty_valid_ok=False):
-        "v1's `create_from_ll`: fastai 2 datasets and loaders for the labelled, split `items`."
+    def _from_ll(cls, lls, bs=64, val_bs=None, ds_tfms=None, num_workers=None, dl_tfms=None, device=None, test=None,
+                 collate_fn=None, size=None, no_check=False, resize_method=None, mult=None, padding_mode="reflection",
+                 mode="bilinear", tfm_y=False):
+        """v1's `create_from_ll` for the factories' `LabelLists`: image inputs with class labels load through fastai 2
+        pipelines (`TfmdDL`, shuffled as v1); the others (several label columns, `dl_tfms`, `collate_fn`, `tfm_y`,
+        another `item_cls`) make v1's data block `DataBunch`, as `ImageDataBunch.create_from_ll` does."""
         _check_positive_int("bs", bs, "the number of images per batch, e.g. bs=64")
         if val_bs is not None: _check_positive_int("val_bs", val_bs, "the validation batch size (default: bs)")
         _check_size(size)
@@ -229,65 +221,64 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         if not isinstance(ds_tfms, (tuple, list)) or len(ds_tfms) != 2:
             raise ValueError("ds_tfms should be a pair (train transforms, valid transforms), as `get_transforms()` "
                              f"returns; got {type(ds_tfms).__name__} {ds_tfms!r:.80}")
+        path = lls.path
+        _check_classes(path, lls)
         tfm_kw = dict(size=size, resize_method=resize_method, mult=mult, padding_mode=padding_mode, mode=mode)
+        x, y = lls.train.x, lls.train.y
+        classes_y = type(y) is CategoryList or (type(y) is MultiCategoryList and not y.one_hot)
+        if not (type(x) is ImageList and classes_y and dl_tfms is None and collate_fn is None and not tfm_y):
+            return _create_from_ll(_ImageDataBunch, lls, bs=bs, val_bs=val_bs, ds_tfms=ds_tfms,
+                                   num_workers=num_workers, dl_tfms=dl_tfms, device=device, test=test,
+                                   collate_fn=data_collate if collate_fn is None else collate_fn, no_check=no_check,
+                                   tfm_y=tfm_y, **tfm_kw)
+        tfms = [checked_tfms(t) for t in ds_tfms]
         # one copy of the transforms per loader (normalize then adds to each loader once)
         # the validation (and test) pixels through v1's own arithmetic: the same as an exported learner's
-        (t_item, t_batch), (v_item, v_batch) = split_tfms(ds_tfms[0], **tfm_kw), split_tfms(ds_tfms[1], v1_pixels=True,
-                                                                                            **tfm_kw)
-        if not items:
-            raise ValueError(f"no image files found under {path}: ImageDataBunch expects image files (extensions such "
-                             "as .jpg or .png), e.g. from_folder(path) with path/<class>/<image>")
-        train_idx, valid_idx = [int(i) for i in train_idx], [int(i) for i in valid_idx]
-        kind = "MultiCategoryList" if multi else "CategoryList"
-        train_labels = [labels[i] for i in train_idx]
-        _check_label_types(train_labels, multi)
-        if classes is None:
-            classes = sorted({o for l in train_labels for o in l}) if multi else _uniqueify_sorted(train_labels)
-        classes = list(classes)
-        # v1 (LabelList.process, filter_missing_y): items with a label outside `classes` are discarded, with a warning.
-        keep_train, unknown_train = filter_by_classes(train_labels, classes, multi)
-        keep_valid, unknown_valid = filter_by_classes([labels[i] for i in valid_idx], classes, multi)
-        for name, unknown in (("train", unknown_train), ("valid", unknown_valid)):
-            if unknown and not multi:   # v1 dropped unknown multi-labels from the item's list, silently
-                warnings.warn(f"You are labelling your items with {kind}.\nYour {name} set contained the following "
-                              "unknown labels, the corresponding items have been discarded.\n"
-                              + ", ".join(unknown[:5]) + ("..." if len(unknown) > 5 else ""))
-        train_idx, valid_idx = [train_idx[i] for i in keep_train], [valid_idx[i] for i in keep_valid]
-        if multi:
-            known = set(classes)
-            labels = [[o for o in l if o in known] for l in labels]
-        _check_classes(path, classes, train_idx, labels, items)
-        if not valid_idx and not empty_valid_ok:
-            warnings.warn("Your validation set is empty. If this is by design, pass valid_pct=0. to the factory "
-                          "to remove this warning.")
+        (t_item, t_batch), (v_item, v_batch) = split_tfms(tfms[0], **tfm_kw), split_tfms(tfms[1], v1_pixels=True,
+                                                                                          **tfm_kw)
         test_items = None
         if test is not None: test_items = list_folder(path / test, what="the test folder")
         if not no_check:
-            check_images([items[i] for i in train_idx + valid_idx])
+            check_images(list(lls.train.x.items) + list(lls.valid.x.items))
             if test_items: check_images(test_items, "test image")
+        # v1's LabelLists keep the v1 transforms (what `data.save()` writes)
+        lls.transform(tfms=[[t for t in l if isinstance(t, RandTransform)] for l in tfms], tfm_y=False, **tfm_kw)
 
-        # fastai 2 datasets: one TfmdLists of images, one of labels, split as v1 split them.
-        splits = [train_idx, valid_idx]
+        # fastai 2 datasets: one TfmdLists of images, one of labels, split as v1's chain split them.
+        classes, multi = list(y.classes), isinstance(y, MultiCategoryList)
+        def names(yl): return [[classes[i] for i in o] for o in yl.items] if multi else [classes[i] for i in yl.items]
+        items = list(lls.train.x.items) + list(lls.valid.x.items)
+        n_train = len(lls.train.x.items)
+        splits = [list(range(n_train)), list(range(n_train, len(items)))]
         x_tl = TfmdLists(items, [PILImage.create], splits=splits)
         y_tfms = [MultiCategorize(vocab=classes), OneHotEncode(len(classes))] if multi else \
             [Categorize(vocab=classes, sort=False)]
-        y_tl = TfmdLists(labels, y_tfms, splits=splits)
+        y_tl = TfmdLists(names(lls.train.y) + names(lls.valid.y), y_tfms, splits=splits)
         dsets = Datasets(tls=[x_tl, y_tl], n_inp=1)
         device = default_device() if device is None else torch.device(device)
         if num_workers is None: num_workers = defaults.cpus
         val_bs = bs if val_bs is None else val_bs
 
         def loader(ds, bs, train, item, batch):
-            return TfmdDL(ds, bs=bs, shuffle=train, drop_last=train, num_workers=num_workers, device=device,
-                          after_item=item + [ToTensor()], after_batch=[IntToFloatTensor()] + batch)
+            return _TfmdDL(ds, bs=bs, shuffle=train, drop_last=train, num_workers=num_workers, device=device,
+                           after_item=item + [ToTensor()], after_batch=[IntToFloatTensor()] + batch)
         loaders = [loader(dsets.subset(0), bs, True, t_item, t_batch),
                    loader(dsets.subset(1), val_bs, False, v_item, v_batch)]
         res = cls(*loaders, path=path, device=device)
+        res.label_list = lls
         if test_items is not None: res.add_test(test_items)
-        res._v1_train_tfms = ds_tfms[0]     # v1's training transforms, which v1's TTA reads
+        res._v1_train_tfms = tfms[0]     # v1's training transforms, which v1's TTA reads
         # v1's validation transforms and `transform` arguments, which an export keeps (`_v1_export_state`)
-        res._v1_valid_tfms, res._v1_tfmargs = ds_tfms[1], tfm_kw
+        res._v1_valid_tfms, res._v1_tfmargs = tfms[1], tfm_kw
+        if not no_check: v1_sanity_draw(res.train)   # v1's DataBunch checked a first batch: one draw from torch
         return res
+
+    def save(self, file="data_save.pkl"):
+        """Save the data in `self.path/file` as v1 did: its data block `LabelLists` (`load_data(path, file)` reads it
+        back as a data block `DataBunch`). `file` can be file-like (file or buffer)."""
+        from .._checkpoint import save_checkpoint
+        from ..core import is_pathlike
+        save_checkpoint(self.label_list, Path(self.path) / file if is_pathlike(file) else file)
 
     def _v1_export_state(self):
         """What v1's `data.valid_ds.get_state(normalize=...)` held for this factory's data: `ImageList` inputs,
@@ -398,6 +389,7 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
                                           "is unlabelled, through the validation transforms; the data block API "
                                           "(`ImageList...databunch().add_test(items, label=...)`) has it")
         items = list(getattr(items, "items", items))
+        if getattr(self, "label_list", None) is not None: self.label_list.add_test(items)   # what `save` writes
         x_tl = self.valid.dataset.tls[0]
         dl = self.valid.new(Datasets(tls=[x_tl._new(items, split_idx=1)], n_inp=1))
         if len(self.loaders) > 2: self.loaders[2] = dl
@@ -519,43 +511,37 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
                 f"Test: {self.test_ds}")
 
 
-def _col_idxs(names, df):
-    "v1's df_names_to_idx."
-    if not isinstance(names, (list, tuple)): names = [names]
-    if isinstance(names[0], int): return list(names)
-    return [df.columns.get_loc(c) for c in names]
+def _non_empty(il, path):
+    if not len(il.items):
+        raise ValueError(f"no image files found under {path}: ImageDataBunch expects image files (extensions such "
+                         "as .jpg or .png), e.g. from_folder(path) with path/<class>/<image>")
+    return il
 
 
-def _uniqueify_sorted(labels):
-    return sorted(set(labels))
-
-
-def _check_label_types(labels, multi):
-    if not labels: return
-    it = labels[0]
-    if not multi and isinstance(it, (float, np.floating)):
-        raise NotImplementedError(f"float labels (fastai v1's FloatList, for regression) are not bridged by "
-                                  f"fastai_freeze_compat; got {it!r}: use str or int class labels")
-
-
-def _check_classes(path, classes, train_idx, labels, items):
-    if not train_idx:
+def _check_classes(path, lls):
+    x, y = lls.train.x, lls.train.y
+    classes = list(getattr(y, "classes", None) or [])
+    if not len(x.items):
         raise ValueError(f"the training set is empty: no image under {path} has one of the classes {classes[:5]!r}")
-    if len(classes) < 2:
+    if isinstance(y, CategoryListBase) and len(classes) < 2:
         hint = ""
-        if classes and all(Path(str(items[i])).parent == Path(path) for i in train_idx):
+        if classes and all(Path(str(o)).parent == Path(path) for o in x.items):
             hint = (f"; the images are directly in {path}, so each got the label {classes[0]!r} (v1 labels an image "
                     "by its parent folder): put them in path/<class>/ folders")
         raise ValueError(f"found only one class ({', '.join(map(str, classes)) or 'none'}) under {path}: a classifier "
                          f"needs at least two classes{hint}")
 
 
+class _TfmdDL(V1Shuffle, TfmdDL):
+    "The factories' fastai 2 loader, shuffled as v1 (torch's `RandomSampler`)."
+
 
 # == fastai v1's data block API for images (fastai/vision/data.py, 1.0.61, Apache-2.0) =====================
 # v1's item lists open files with `open_image` / `open_mask` (v1 `Image` objects, vision/image.py) and apply
 # v1's transforms item by item (`LabelList.__getitem__` -> `x.apply_tfms`); the DataBunch is v1's
-# (basic_data.py). `ImageDataBunch` above keeps its factories (fastai 2 pipelines, proven against v1);
-# `ImageDataBunch.create` / `create_from_ll` build the data block's image DataBunch, `_ImageDataBunch`.
+# (basic_data.py). `ImageDataBunch`'s factories above build these chains and load image/class data through
+# fastai 2 pipelines; `ImageDataBunch.create` / `create_from_ll` build the data block's image DataBunch,
+# `_ImageDataBunch`.
 import collections  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402

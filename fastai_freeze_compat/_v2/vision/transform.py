@@ -558,6 +558,16 @@ def _resize_target(size, mult):
 
 
 
+def checked_tfms(tfms):
+    "One split's transforms (None, one or a list) as a list, each a v1 transform or a fastai 2 one."
+    tfms = [] if tfms is None else listify(tfms)
+    bad = [t for t in tfms if not isinstance(t, (_V2Transform, RandTransform))]
+    if bad:
+        raise TypeError(f"ds_tfms must hold v1 transforms (`get_transforms()`, `rand_pad(2, 28)`, `flip_lr(p=0.5)`, "
+                        f"...) or fastai 2 transforms, got {type(bad[0]).__name__} {bad[0]!r:.60}")
+    return tfms
+
+
 def split_tfms(tfms, size=None, resize_method=None, mult=None, padding_mode="reflection", mode="bilinear",
                v1_pixels=False):
     """One split's transform list -> (item transforms, batch transforms) for fastai 2 loaders.
@@ -568,11 +578,7 @@ def split_tfms(tfms, size=None, resize_method=None, mult=None, padding_mode="ref
     as in v1. A list holding any other v1 transform runs v1's `apply_tfms` per item instead (`V1ItemTfms`).
     fastai 2 transforms in the list are batch transforms (copied: a list can be reused). `v1_pixels`: always
     v1's `apply_tfms` per item (the validation and test sets: their pixels are v1's, as after `load_learner`)."""
-    tfms = [] if tfms is None else listify(tfms)
-    bad = [t for t in tfms if not isinstance(t, (_V2Transform, RandTransform))]
-    if bad:
-        raise TypeError(f"ds_tfms must hold v1 transforms (`get_transforms()`, `rand_pad(2, 28)`, `flip_lr(p=0.5)`, "
-                        f"...) or fastai 2 transforms, got {type(bad[0]).__name__} {bad[0]!r:.60}")
+    tfms = checked_tfms(tfms)
     v1 = [t for t in tfms if isinstance(t, RandTransform)]
     as_v2 = [_as_v2(t) for t in v1]
     v2 = [t for t in tfms if isinstance(t, _V2Transform)]
