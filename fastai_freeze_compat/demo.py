@@ -114,7 +114,7 @@ def _run(fv, torch, t0, data, arch, size, epochs, out, bs, lr, print_fn):
         err = float(rec.metrics[-1][0])
         stages.append((name, {"losses": [float(x) for x in rec.losses], "val_losses": [float(x) for x in rec.val_losses],
                               "lrs": [float(x) for x in rec.lrs], "moms": [float(x) for x in rec.moms]}))
-        result.append({"stage": name, "epochs": n_epochs, "error_rate": err,
+        result.append({"stage": name, "epochs": n_epochs, "error_rate": err, "losses": stages[-1][1]["losses"],
                        "trainable": sum(p.numel() for p in learn.model.parameters() if p.requires_grad)})
         print_fn(f"   error_rate after {name}: {err:.4f}")
     plot = out / "demo.png"

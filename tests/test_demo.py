@@ -26,3 +26,18 @@ def test_demo_on_your_own_folder_and_bad_input(tmp_path):
         run_demo(data=tmp_path / "nope", out=tmp_path / "o", print_fn=lambda *a: None)
     with pytest.raises(ValueError, match="unknown architecture"):
         run_demo(arch="resnet9000", out=tmp_path / "o", print_fn=lambda *a: None)
+
+
+def test_demo_is_reproducible(tmp_path):
+    "The demo seeds NumPy and torch as a v1 notebook does; the factory shuffles with torch (v1's RandomSampler), "\
+        "so two runs train on the same batches and give the same losses and error rates"
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from helpers import make_image_folder
+    from fastai_freeze_compat.demo import run_demo
+    folder = make_image_folder(tmp_path, classes=["a", "b", "c"], per_class=8, size=24)
+    runs = [run_demo(data=folder, out=tmp_path / f"o{i}", epochs=(1, 1), bs=4, size=24, print_fn=lambda *a: None)
+            for i in range(2)]
+    a, b = ([(s["losses"], s["error_rate"]) for s in r["stages"]] for r in runs)
+    assert len(a[0][0]) == 5 and a == b     # 20 training images, bs=4
