@@ -54,9 +54,11 @@ def test_classes_items_and_labels_are_v1s(got, key, version):
 def test_save_then_load_data_gives_v1s_sets(root, version):
     res = rec.save_load(ns, root)
     want = dict(RECORDED[version]["save_load"])
-    assert res.pop("error") is None     # the package's load_data reads the pickled LabelLists
-    want.pop("error")
-    assert res == want
+    if fv.IS_V1: assert res == want     # real 1.0.61's load_data fails on torch >= 2.6 (recorded)
+    else:
+        assert res.pop("error") is None     # the package's load_data reads the pickled LabelLists
+        want.pop("error")
+        assert res == want
 
 
 # -- the package only (fastai 2) --------------------------------------------------------------------------
