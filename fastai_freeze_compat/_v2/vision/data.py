@@ -520,7 +520,8 @@ def _non_empty(il, path):
 
 def _check_classes(path, lls):
     x, y = lls.train.x, lls.train.y
-    classes = list(getattr(y, "classes", None) or [])
+    classes = getattr(y, "classes", None)
+    classes = [] if classes is None else list(classes)   # `classes=` may be an array, as in v1
     if not len(x.items):
         raise ValueError(f"the training set is empty: no image under {path} has one of the classes {classes[:5]!r}")
     if isinstance(y, CategoryListBase) and len(classes) < 2:
