@@ -238,8 +238,9 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
                                                                                           **tfm_kw)
         test_items = None
         if test is not None: test_items = list_folder(path / test, what="the test folder")
+        items = list(lls.train.x.items) + list(lls.valid.x.items)
         if not no_check:
-            check_images(list(lls.train.x.items) + list(lls.valid.x.items))
+            check_images(items)
             if test_items: check_images(test_items, "test image")
         # v1's LabelLists keep the v1 transforms (what `data.save()` writes)
         lls.transform(tfms=[[t for t in l if isinstance(t, RandTransform)] for l in tfms], tfm_y=False, **tfm_kw)
@@ -247,7 +248,6 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
         # fastai 2 datasets: one TfmdLists of images, one of labels, split as v1's chain split them.
         classes, multi = list(y.classes), isinstance(y, MultiCategoryList)
         def names(yl): return [[classes[i] for i in o] for o in yl.items] if multi else [classes[i] for i in yl.items]
-        items = list(lls.train.x.items) + list(lls.valid.x.items)
         n_train = len(lls.train.x.items)
         splits = [list(range(n_train)), list(range(n_train, len(items)))]
         x_tl = TfmdLists(items, [PILImage.create], splits=splits)
@@ -276,9 +276,13 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
     def save(self, file="data_save.pkl"):
         """Save the data in `self.path/file` as v1 did: its data block `LabelLists` (`load_data(path, file)` reads it
         back as a data block `DataBunch`). `file` can be file-like (file or buffer)."""
+        self._write(self.label_list, file)
+
+    def _write(self, state, file):
+        "`state` to `self.path/file` (or the file-like `file`), all or nothing."
         from .._checkpoint import save_checkpoint
         from ..core import is_pathlike
-        save_checkpoint(self.label_list, Path(self.path) / file if is_pathlike(file) else file)
+        save_checkpoint(state, Path(self.path) / file if is_pathlike(file) else file)
 
     def _v1_export_state(self):
         """What v1's `data.valid_ds.get_state(normalize=...)` held for this factory's data: `ImageList` inputs,
@@ -301,9 +305,7 @@ class ImageDataBunch(DataLoaders, metaclass=_ImageDataBunchType):
     def export(self, file="export.pkl"):
         """Export the minimal state of `self` for inference in `self.path/file` (v1's state of the validation set:
         `ImageDataBunch.load_empty(path)` reads it back as a data block `DataBunch`). `file` can be file-like."""
-        from .._checkpoint import save_checkpoint
-        from ..core import is_pathlike
-        save_checkpoint(self._v1_export_state(), Path(self.path) / file if is_pathlike(file) else file)
+        self._write(self._v1_export_state(), file)
 
     # v1's `DataBunch.load_empty`: an empty data block `DataBunch` from the file (v1's, or `data.export()`'s)
     load_empty = classmethod(DataBunch.load_empty.__func__)
